@@ -20,7 +20,7 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 30_000,
-          globalSetup: ["test/harness/leak-guard.ts"],
+          setupFiles: ["test/harness/leak-guard.ts"],
         },
       },
       {
@@ -31,7 +31,7 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 30_000,
-          globalSetup: ["test/harness/leak-guard.ts"],
+          setupFiles: ["test/harness/leak-guard.ts"],
         },
       },
     ],

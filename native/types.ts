@@ -1,0 +1,68 @@
+/**
+ * The syscalls berth needs beyond what Node and Bun offer. Every call is synchronous and
+ * throws a {@link SysError} on failure; buffers are passed by pointer, never copied.
+ * Two backends implement it: bun:ffi under Bun (the compiled binary) and koffi under Node.
+ */
+export interface Sys {
+  socket(domain: number, type: number, protocol: number): number;
+  bind(fd: number, addr: Uint8Array): void;
+  getsockname(fd: number, addr: Uint8Array): number;
+  setsockopt(fd: number, level: number, name: number, value: Uint8Array): void;
+  /** sendto(2); `addr` may be null for a connected or netlink-kernel destination. */
+  sendto(fd: number, buf: Uint8Array, flags: number, addr: Uint8Array | null): number;
+  /** recv(2) into `buf`; returns the byte count (MSG_TRUNC makes it the real datagram size). */
+  recv(fd: number, buf: Uint8Array, flags: number): number;
+  /** poll(2) a single fd; returns revents (0 on timeout). */
+  pollOne(fd: number, events: number, timeoutMs: number): number;
+  open(path: string, flags: number, mode?: number): number;
+  close(fd: number): void;
+  setns(fd: number, nstype: number): void;
+  unshare(flags: number): void;
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  umount2(target: string, flags: number): void;
+  flock(fd: number, op: number): void;
+  getpid(): number;
+  gettid(): number;
+}
+
+export const AF_NETLINK = 16;
+export const SOCK_RAW = 3;
+export const SOCK_DGRAM = 2;
+export const SOCK_CLOEXEC = 0o2000000;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOL_SOCKET = 1;
+export const SO_SNDBUF = 7;
+export const SO_RCVBUF = 8;
+export const SO_RCVTIMEO = 20;
+export const SOL_NETLINK = 270;
+export const NETLINK_ADD_MEMBERSHIP = 1;
+export const NETLINK_EXT_ACK = 11;
+export const NETLINK_GET_STRICT_CHK = 12;
+export const NETLINK_ROUTE = 0;
+export const NETLINK_NETFILTER = 12;
+export const MSG_PEEK = 2;
+export const MSG_TRUNC = 0x20;
+export const MSG_DONTWAIT = 0x40;
+export const POLLIN = 1;
+
+export const O_RDONLY = 0;
+export const O_WRONLY = 1;
+export const O_RDWR = 2;
+export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
+export const O_CLOEXEC = 0o2000000;
+
+export const CLONE_NEWNS = 0x00020000;
+export const CLONE_NEWNET = 0x40000000;
+
+export const MS_RDONLY = 1;
+export const MS_BIND = 4096;
+export const MS_REC = 16384;
+export const MS_PRIVATE = 1 << 18;
+export const MS_SHARED = 1 << 20;
+export const MNT_DETACH = 2;
+
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;

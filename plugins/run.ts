@@ -1,0 +1,57 @@
+/**
+ * Run one plugin as a CNI executable: CNI_* environment and stdin in, one JSON on stdout,
+ * exit code 0 or 1. Logs go to stderr or the config's log file (see log.ts).
+ */
+import { readFileSync, writeSync } from "node:fs";
+import { runPlugin } from "../lib/cni/index.ts";
+import { createPluginLogger } from "./log.ts";
+import { PLUGINS } from "./registry.ts";
+
+/** stdin, read once and only when the skel asks (VERSION never does: stdin may be a terminal). */
+function stdinReader(): () => Uint8Array {
+  let bytes: Uint8Array | undefined;
+  return () => {
+    if (bytes === undefined) {
+      try {
+        bytes = readFileSync(0);
+      } catch {
+        bytes = new Uint8Array(0); // closed or unreadable stdin reads as empty
+      }
+    }
+    return bytes;
+  };
+}
+
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text);
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off);
+}
+
+/** The `log` key of the request config, if any (for the log destination). */
+function configLogFile(stdin: Uint8Array | undefined): string | undefined {
+  if (stdin === undefined || stdin.length === 0) return undefined;
+  try {
+    const conf = JSON.parse(Buffer.from(stdin).toString("utf8")) as { log?: unknown };
+    return typeof conf.log === "string" && conf.log !== "" ? conf.log : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Run the plugin registered as `name`; resolves to the process exit code. */
+export async function runCniPlugin(name: string): Promise<number> {
+  const entry = PLUGINS[name];
+  if (entry === undefined) throw new Error(`No plugin named ${JSON.stringify(name)}`);
+  const [plugin, logger] = await Promise.all([entry.load(), createPluginLogger(name)]);
+  const readStdin = stdinReader();
+  let read: Uint8Array | undefined;
+  const code = await runPlugin(plugin, {
+    env: process.env,
+    stdin: () => (read = readStdin()),
+    stdout: (text) => writeAll(1, text),
+    logger,
+  });
+  await logger.flush(configLogFile(read));
+  return code;
+}

@@ -1,0 +1,3 @@
+export { uniqueName, TEST_PREFIX } from "./names.ts";
+export { TestNetns, sh, NETNS_DIR } from "./netns.ts";
+export { takeSnapshot, diffSnapshots, type Snapshot } from "./leaks.ts";
