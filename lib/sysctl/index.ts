@@ -1,0 +1,1 @@
+export { SysctlError, sysctlGet, sysctlPath, sysctlSet } from "./sysctl.ts";
