@@ -1,0 +1,50 @@
+/**
+ * lib/ip — pure address math for IPv4, IPv6 and MAC addresses. Imports nothing, does no I/O.
+ */
+export {
+  IpParseError,
+  addToIp,
+  compareIp,
+  familyBits,
+  familyMax,
+  formatIp,
+  ipEquals,
+  ipFromValue,
+  isIpv4Mapped,
+  mapIpv4,
+  nextIp,
+  parseIp,
+  prevIp,
+  tryParseIp,
+  unmapIp,
+  type IpAddress,
+  type IpFamily,
+} from "./address.ts";
+export {
+  broadcastAddress,
+  cidrContains,
+  cidrNetwork,
+  cidrsOverlap,
+  firstHost,
+  formatCidr,
+  isNetworkCidr,
+  lastAddress,
+  lastHost,
+  makeCidr,
+  networkAddress,
+  parseCidr,
+  prefixMask,
+  prefixSize,
+  tryParseCidr,
+  type Cidr,
+} from "./cidr.ts";
+export {
+  formatMac,
+  isLocallyAdministeredMac,
+  isMulticastMac,
+  macEquals,
+  parseMac,
+  randomMac,
+  tryParseMac,
+  type MacAddress,
+} from "./mac.ts";
