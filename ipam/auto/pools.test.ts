@@ -58,3 +58,15 @@ describe("automatic subnet choice", () => {
     expect(() => parsePools([{ base: "10.0.0.0/16", size: 33 }])).toThrowError(/Invalid address pool/);
   });
 });
+
+import { nameserversIn } from "./host-usage.ts";
+
+describe("nameservers as things to avoid", () => {
+  it("reads IPv4 and IPv6 nameservers (zone ids dropped) and skips the rest", () => {
+    const inUse = nameserversIn("# c\nsearch x\nnameserver 192.168.1.1\nnameserver fe80::1%eth0\nnameserver bogus\n", "/etc/resolv.conf");
+    expect(inUse.map((u) => `${formatCidr(u.cidr)} ${u.reason}`)).toEqual([
+      "192.168.1.1/32 nameserver in /etc/resolv.conf",
+      "fe80::1/128 nameserver in /etc/resolv.conf",
+    ]);
+  });
+});
