@@ -3,6 +3,7 @@
  * exit code 0 or 1. Logs go to stderr or the config's log file (see log.ts).
  */
 import { readFileSync, writeSync } from "node:fs";
+import { isatty } from "node:tty";
 import { runPlugin } from "../lib/cni/index.ts";
 import { createPluginLogger } from "./log.ts";
 import { PLUGINS } from "./registry.ts";
@@ -13,7 +14,8 @@ function stdinReader(): () => Uint8Array {
   return () => {
     if (bytes === undefined) {
       try {
-        bytes = readFileSync(0);
+        // A terminal on stdin (someone typing VERSION by hand) would block: read it as empty.
+        bytes = isatty(0) ? new Uint8Array(0) : readFileSync(0);
       } catch {
         bytes = new Uint8Array(0); // closed or unreadable stdin reads as empty
       }

@@ -11,6 +11,7 @@ want nftables        # nft: firewall backend and leak checks
 want iptables        # iptables fallback backend
 want util-linux      # nsenter, unshare
 want procps          # sysctl, ps
+want iputils-ping    # ping, for reachability checks inside test namespaces
 for pkg in "$@"; do want "$pkg"; done   # extra packages a target asks for (bench: the Go plugins)
 
 if [ "${#need_debs[@]}" -gt 0 ]; then

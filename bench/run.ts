@@ -1,0 +1,22 @@
+/**
+ * `make bench`: berth against the reference Go plugins (Debian's containernetworking-plugins),
+ * run side by side in one run, each inside a simulated host namespace. Prints ratios.
+ */
+import { existsSync } from "node:fs";
+import { TestNetns } from "../test/harness/index.ts";
+import { benchVersion, REFERENCE_DIR } from "./startup.ts";
+import { benchVeth } from "./veth.ts";
+import { printTable } from "./stats.ts";
+
+if (!existsSync(`${REFERENCE_DIR}/bridge`)) {
+  console.error(`bench: the reference plugins are missing from ${REFERENCE_DIR}: apt-get install containernetworking-plugins`);
+  process.exit(1);
+}
+
+const host = TestNetns.create("bh");
+try {
+  printTable("Plugin start-up (CNI_COMMAND=VERSION, hyperfine, median of 30)", benchVersion(host));
+  printTable("Creating a veth pair with its peer in another namespace (median of 200)", benchVeth(host));
+} finally {
+  host.destroy();
+}
