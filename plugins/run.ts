@@ -2,29 +2,13 @@
  * Run one plugin as a CNI executable: CNI_* environment and stdin in, one JSON on stdout,
  * exit code 0 or 1. Logs go to stderr or the config's log file (see log.ts).
  */
-import { readFileSync, writeSync } from "node:fs";
-import { isatty } from "node:tty";
+import { writeSync } from "node:fs";
 import { runPlugin } from "../lib/cni/index.ts";
 import { createPluginLogger } from "./log.ts";
 import { PLUGINS } from "./registry.ts";
+import { readStdinOnce } from "./stdin.ts";
 
-/** stdin, read once and only when the skel asks (VERSION never does: stdin may be a terminal). */
-function stdinReader(): () => Uint8Array {
-  let bytes: Uint8Array | undefined;
-  return () => {
-    if (bytes === undefined) {
-      try {
-        // A terminal on stdin (someone typing VERSION by hand) would block: read it as empty.
-        bytes = isatty(0) ? new Uint8Array(0) : readFileSync(0);
-      } catch {
-        bytes = new Uint8Array(0); // closed or unreadable stdin reads as empty
-      }
-    }
-    return bytes;
-  };
-}
-
-function writeAll(fd: number, text: string): void {
+export function writeAll(fd: number, text: string): void {
   const buf = Buffer.from(text);
   let off = 0;
   while (off < buf.length) off += writeSync(fd, buf, off);
@@ -46,7 +30,7 @@ export async function runCniPlugin(name: string): Promise<number> {
   const entry = PLUGINS[name];
   if (entry === undefined) throw new Error(`No plugin named ${JSON.stringify(name)}`);
   const [plugin, logger] = await Promise.all([entry.load(), createPluginLogger(name)]);
-  const readStdin = stdinReader();
+  const readStdin = readStdinOnce();
   let read: Uint8Array | undefined;
   const code = await runPlugin(plugin, {
     env: process.env,

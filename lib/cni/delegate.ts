@@ -5,8 +5,10 @@
  *
  * Fast path: when the binary found in CNI_PATH is this very executable (a berth symlink) and
  * berth has the plugin registered, it runs in-process through the same skel, with no exec.
+ *
+ * node:child_process is imported only when a delegate is really exec'd: loading it costs about
+ * 10 ms in a compiled binary, three times a whole VERSION call.
  */
-import { spawnSync } from "node:child_process";
 import { accessSync, constants, realpathSync, statSync } from "node:fs";
 import { CniError, CniErrorCode, cniError } from "./errors.ts";
 import { normalizeResult } from "./result.ts";
@@ -101,6 +103,7 @@ export async function delegate(type: string, req: DelegateRequest): Promise<Resu
     return interpret(type, req.command, out.code, out.stdout, "");
   }
   const timeout = req.timeoutMs ?? DEFAULT_DELEGATE_TIMEOUT_MS;
+  const { spawnSync } = await import("node:child_process");
   const child = spawnSync(path, [], {
     env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
     input: req.stdin,

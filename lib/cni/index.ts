@@ -10,6 +10,7 @@ export {
   isV1,
   parseVersion,
   versionInfo,
+  versionReply,
 } from "./version.ts";
 export type { Command, Dns, GcAttachment, NetConf, Result, ResultInterface, ResultIp, ResultRoute } from "./types.ts";
 export { convertResult, formatResult, ipVersionOf, normalizeResult } from "./result.ts";

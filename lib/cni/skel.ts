@@ -11,7 +11,7 @@ import { parseCommand, parseEnv, type CniEnv } from "./env.ts";
 import { CniErrorCode, cniError, toErrorJson } from "./errors.ts";
 import { formatResult, normalizeResult } from "./result.ts";
 import type { Command, GcAttachment, NetConf, Result } from "./types.ts";
-import { CURRENT_VERSION, assertSupported, assertVerbAllowed, parseVersion, versionInfo } from "./version.ts";
+import { CURRENT_VERSION, assertSupported, assertVerbAllowed, parseVersion, versionReply } from "./version.ts";
 
 type LogFn = (objOrMsg: object | string, msg?: string) => void;
 export interface Logger {
@@ -64,14 +64,6 @@ export interface PluginIo {
   logger?: Logger;
 }
 
-function versionOf(stdin: Uint8Array): unknown {
-  try {
-    return (JSON.parse(Buffer.from(stdin).toString("utf8")) as { cniVersion?: unknown }).cniVersion;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Run `plugin` against `io`; resolves to the exit code (0 or 1). */
 export async function runPlugin<C>(plugin: Plugin<C>, io: PluginIo): Promise<number> {
   const log = io.logger ?? NO_LOGGER;
@@ -79,13 +71,13 @@ export async function runPlugin<C>(plugin: Plugin<C>, io: PluginIo): Promise<num
   try {
     const command = parseCommand(io.env);
     if (command === "VERSION") {
-      let requested: unknown;
+      let stdin: Uint8Array | undefined;
       try {
-        requested = versionOf(await io.stdin());
+        stdin = await io.stdin();
       } catch {
-        requested = undefined;
+        stdin = undefined;
       }
-      io.stdout(JSON.stringify(versionInfo(requested)));
+      io.stdout(versionReply(stdin));
       return 0;
     }
     const env = parseEnv(io.env);

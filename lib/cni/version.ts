@@ -60,3 +60,14 @@ export function assertVerbAllowed(command: string, version: string): void {
     );
   }
 }
+
+/** The VERSION reply for the bytes on stdin (any content, even none or garbage, is fine). */
+export function versionReply(stdin: Uint8Array | undefined): string {
+  let requested: unknown;
+  try {
+    requested = stdin && stdin.length > 0 ? (JSON.parse(Buffer.from(stdin).toString("utf8")) as { cniVersion?: unknown }).cniVersion : undefined;
+  } catch {
+    requested = undefined;
+  }
+  return JSON.stringify(versionInfo(requested));
+}
