@@ -15,6 +15,18 @@ export const PLUGINS: Record<string, PluginEntry> = {
     summary: "brings up lo in the container namespace",
     load: async () => (await import("./loopback.ts")).plugin as Plugin<unknown>,
   },
+  bridge: {
+    summary: "a veth pair into a Linux bridge, with an address from IPAM (Docker's default network)",
+    load: async () => (await import("./bridge.ts")).plugin as Plugin<unknown>,
+  },
+  "host-local": {
+    summary: "IPAM: addresses from ranges or automatic RFC 1918 pools (reference-compatible store)",
+    load: async () => (await import("./host-local.ts")).plugin as Plugin<unknown>,
+  },
+  static: {
+    summary: "IPAM: the addresses, routes and DNS given in the config",
+    load: async () => (await import("./static.ts")).plugin as Plugin<unknown>,
+  },
   none: {
     summary: "a namespace of its own with only lo up (docker --net=none)",
     load: async () => (await import("./none.ts")).plugin as Plugin<unknown>,

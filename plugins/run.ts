@@ -3,7 +3,7 @@
  * exit code 0 or 1. Logs go to stderr or the config's log file (see log.ts).
  */
 import { writeSync } from "node:fs";
-import { runPlugin } from "../lib/cni/index.ts";
+import { registerInProcess, runPlugin, type Logger } from "../lib/cni/index.ts";
 import { createPluginLogger } from "./log.ts";
 import { PLUGINS } from "./registry.ts";
 import { readStdinOnce } from "./stdin.ts";
@@ -25,11 +25,26 @@ function configLogFile(stdin: Uint8Array | undefined): string | undefined {
   }
 }
 
+/**
+ * Let every berth plugin be a delegate of another without an exec: when CNI_PATH leads to this
+ * very binary, an IPAM delegate runs in-process through the same skel (same env, same stdin).
+ */
+function registerDelegates(logger: Logger): void {
+  for (const [type, entry] of Object.entries(PLUGINS)) {
+    registerInProcess(type, async (env, stdin) => {
+      let out = "";
+      const code = await runPlugin(await entry.load(), { env, stdin: () => stdin, stdout: (t) => (out += t), logger });
+      return { code, stdout: out };
+    });
+  }
+}
+
 /** Run the plugin registered as `name`; resolves to the process exit code. */
 export async function runCniPlugin(name: string): Promise<number> {
   const entry = PLUGINS[name];
   if (entry === undefined) throw new Error(`No plugin named ${JSON.stringify(name)}`);
   const [plugin, logger] = await Promise.all([entry.load(), createPluginLogger(name)]);
+  registerDelegates(logger);
   const readStdin = readStdinOnce();
   let read: Uint8Array | undefined;
   const code = await runPlugin(plugin, {

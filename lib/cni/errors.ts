@@ -59,8 +59,15 @@ export function causeChain(err: unknown): string {
   return parts.join(": ");
 }
 
-/** The error JSON for any thrown value: a CniError keeps its code, anything else is 999. */
+/**
+ * The error JSON for any thrown value: a CniError keeps its code, and so does any error carrying
+ * a numeric `code` (e.g. IPAM errors, which carry the CNI code they mean); anything else is 999.
+ */
 export function toErrorJson(err: unknown, cniVersion: string): ErrorJson {
+  if (!(err instanceof CniError) && err instanceof Error && typeof (err as { code?: unknown }).code === "number") {
+    const code = (err as unknown as { code: number }).code;
+    return toErrorJson(new CniError(code, err.message, undefined, { cause: err.cause }), cniVersion);
+  }
   if (err instanceof CniError) {
     const out: ErrorJson = { cniVersion, code: err.code, msg: err.msg };
     const details = err.details ?? (err.cause !== undefined ? causeChain(err.cause) : undefined);

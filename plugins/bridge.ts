@@ -1,0 +1,270 @@
+/**
+ * bridge: the container gets one end of a veth pair, the other end is a port of a Linux bridge
+ * on the host, and IPAM gives it an address (Docker's default network). Drop-in for the
+ * reference bridge plugin's configuration (see bridge/config.ts).
+ *
+ * ADD, top-down: config → record the attachment → bridge → IPAM → veth (its container end
+ * created directly in the container namespace) → port flags → container addresses and routes →
+ * gateway on the bridge → wait until the port is up → result. Every step after the record is
+ * undone if a later one fails. The record (lib/store) names everything ADD makes before it makes
+ * it, so DEL and GC tear down from it even with no netns, prevResult or runtimeConfig left.
+ */
+import { existsSync } from "node:fs";
+import { cniError, CniErrorCode, type Plugin, type PluginContext, type Result, type ResultIp, type ResultRoute } from "../lib/cni/index.ts";
+import { formatIp, parseCidr } from "../lib/ip/index.ts";
+import { openHandle, type NetlinkHandle } from "../lib/netlink/index.ts";
+import { AttachmentStore, bootId, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
+import { parseBridgeConfig, type BridgeConfig } from "./bridge/config.ts";
+import { BRIDGE_ERROR, deleteLinkIfOwned, enableForwarding, ensureBridge, ensureGatewayAddress, pinBridgeMac } from "./bridge/steps.ts";
+import { configureInterface, familyOf, gatewayOf } from "./common/container-ip.ts";
+import { hostVethName, ownerAlias } from "./common/names.ts";
+import { Undo } from "./common/undo.ts";
+import { CHECK_FAILED, openContainerHandle } from "./netns-handle.ts";
+
+/** How long ADD waits for the host port to come up (events, not polling). */
+const PORT_UP_TIMEOUT_MS = 10_000;
+
+interface BridgeResources {
+  bridge: string;
+  hostVeth: string;
+  ipamType?: string;
+  /** Gateway addresses this attachment put on the bridge (shared: never removed by DEL). */
+  gatewayAddrs: string[];
+  /** Container addresses, for CHECK and for readers of the record. */
+  ips: string[];
+}
+
+type Ctx = PluginContext<BridgeConfig>;
+
+const keyOf = (ctx: Ctx): AttachmentKey => ({
+  network: ctx.conf.name,
+  containerId: ctx.env.containerId as string,
+  ifname: ctx.env.ifname as string,
+});
+
+export const plugin: Plugin<BridgeConfig> = {
+  name: "bridge",
+  parseConfig: parseBridgeConfig,
+
+  async add(ctx) {
+    const conf = ctx.conf;
+    const key = keyOf(ctx);
+    const netns = ctx.env.netns as string;
+    const records = store(ctx);
+    const hostVeth = hostVethName(key.network, key.containerId, key.ifname);
+    const alias = ownerAlias(key.network, key.containerId, key.ifname);
+
+    using host = openHandle();
+    using ctr = openContainerHandle(netns);
+    if (ctr.linkFind(key.ifname) !== undefined) {
+      throw cniError(BRIDGE_ERROR, `Interface "${key.ifname}" already exists in ${netns}`, "CNI_IFNAME must name a new interface: DEL the old attachment first");
+    }
+
+    const resources: BridgeResources = { bridge: conf.bridge, hostVeth, gatewayAddrs: [], ips: [] };
+    if (conf.ipamType !== undefined) resources.ipamType = conf.ipamType;
+    const record: AttachmentRecord<BridgeResources> = {
+      ...key,
+      plugin: "bridge",
+      netns,
+      createdAt: new Date().toISOString(),
+      bootId: bootId(),
+      state: "adding",
+      resources,
+    };
+    records.write(record);
+    const undo = new Undo(ctx.log);
+    undo.push("remove the attachment record", () => records.remove(key));
+
+    try {
+      const br = ensureBridge(host, conf);
+
+      let ips: ResultIp[] = [];
+      let routes: ResultRoute[] = [];
+      let dns = undefined;
+      if (conf.ipamType !== undefined) {
+        const ipam = await ctx.ipam("ADD");
+        undo.push("release the IPAM addresses", () => ctx.ipam("DEL"));
+        if (ipam === undefined || (ipam.ips ?? []).length === 0) {
+          throw cniError(BRIDGE_ERROR, `IPAM plugin "${conf.ipamType}" returned no address`);
+        }
+        ips = ipam.ips ?? [];
+        routes = [...(ipam.routes ?? [])];
+        dns = ipam.dns;
+      }
+
+      // Stale leftovers of a killed ADD of this very attachment carry our alias: replace them.
+      deleteLinkIfOwned(host, hostVeth, (l) => l.alias === alias);
+      host.linkAdd({
+        kind: "veth",
+        name: hostVeth,
+        ...(conf.mtu ? { mtu: conf.mtu } : {}),
+        peer: { name: key.ifname, netnsFd: ctr.netnsFd, ...(conf.mtu ? { mtu: conf.mtu } : {}), ...(conf.mac ? { mac: conf.mac } : {}) },
+      });
+      undo.push(`delete veth "${hostVeth}"`, () => deleteLinkIfOwned(host, hostVeth, () => true));
+      host.linkSetAlias(hostVeth, alias);
+      host.linkSetMaster(hostVeth, br);
+      if (conf.hairpinMode || conf.portIsolation) {
+        host.linkSetBridgePort(hostVeth, { ...(conf.hairpinMode ? { hairpin: true } : {}), ...(conf.portIsolation ? { isolated: true } : {}) });
+      }
+      host.linkSetUp(hostVeth);
+
+      const families = new Set(ips.map((ip) => familyOf(ip.address)));
+      if (conf.isDefaultGateway) {
+        for (const family of families) {
+          const hasDefault = routes.some((r) => familyOf(r.dst) === family && parseCidr(r.dst).prefix === 0);
+          if (!hasDefault) routes.push({ dst: family === 4 ? "0.0.0.0/0" : "::/0", gw: gatewayOf(ips.find((ip) => familyOf(ip.address) === family)!) });
+        }
+      }
+      configureInterface(ctr, key.ifname, ips, routes, { enableDad: conf.enableDad, keepDown: conf.disableContainerInterface });
+      resources.ips = ips.map((ip) => ip.address);
+
+      if (conf.isGateway) {
+        for (const ip of ips) {
+          const added = ensureGatewayAddress(host, conf, gatewayOf(ip), parseCidr(ip.address).prefix);
+          if (added !== undefined) resources.gatewayAddrs.push(added);
+        }
+        pinBridgeMac(host, conf.bridge);
+        enableForwarding(host, families);
+        for (const ip of ips) ip.gateway = gatewayOf(ip);
+      }
+      records.write(record);
+
+      if (!conf.disableContainerInterface) {
+        host.waitForLink(hostVeth, (l) => l.operstate === "up", PORT_UP_TIMEOUT_MS);
+      }
+
+      const brNow = host.linkGet(conf.bridge);
+      const hostEnd = host.linkGet(hostVeth);
+      const ctrEnd = ctr.linkGet(key.ifname);
+      const result: Result = {
+        cniVersion: ctx.cniVersion,
+        interfaces: [
+          { name: brNow.name, ...(brNow.mac ? { mac: brNow.mac } : {}) },
+          { name: hostEnd.name, ...(hostEnd.mac ? { mac: hostEnd.mac } : {}) },
+          { name: ctrEnd.name, ...(ctrEnd.mac ? { mac: ctrEnd.mac } : {}), sandbox: netns },
+        ],
+        ips: ips.map((ip) => ({ ...ip, interface: 2 })),
+        routes,
+      };
+      const chosenDns = conf.dns && Object.keys(conf.dns).length > 0 ? conf.dns : dns;
+      if (chosenDns !== undefined) result.dns = chosenDns;
+
+      record.state = "ready";
+      records.write(record);
+      undo.commit();
+      ctx.log.info({ bridge: conf.bridge, hostVeth, ips: resources.ips }, "attached");
+      return result;
+    } catch (err) {
+      await undo.run();
+      throw err;
+    }
+  },
+
+  async del(ctx) {
+    const key = keyOf(ctx);
+    const records = store(ctx);
+    const record = records.read<BridgeResources>(key);
+    // Links first, then the address (an address must not be handed out while still configured).
+    teardownLinks(ctx, key, record, ctx.env.netns);
+    if (ctx.conf.ipamType !== undefined) await ctx.ipam("DEL");
+    records.remove(key);
+  },
+
+  async check(ctx) {
+    const conf = ctx.conf;
+    const key = keyOf(ctx);
+    const prev = ctx.prevResult;
+    if (prev === undefined) throw cniError(CniErrorCode.INVALID_CONFIG, "Required prevResult missing", "CHECK compares the kernel with the ADD result");
+    if (conf.ipamType !== undefined) await ctx.ipam("CHECK");
+    const problems: string[] = [];
+    using host = openHandle();
+    using ctr = openContainerHandle(ctx.env.netns);
+    const br = host.linkFind(conf.bridge);
+    if (br === undefined) problems.push(`bridge "${conf.bridge}" is missing`);
+    else if (br.kind !== "bridge") problems.push(`"${conf.bridge}" is a ${br.kind ?? "link"}, not a bridge`);
+    const hostVeth = store(ctx).read<BridgeResources>(key)?.resources.hostVeth ?? hostVethName(key.network, key.containerId, key.ifname);
+    const hostEnd = host.linkFind(hostVeth);
+    if (hostEnd === undefined) problems.push(`host veth "${hostVeth}" is missing`);
+    else if (br !== undefined && hostEnd.masterIndex !== br.index) problems.push(`host veth "${hostVeth}" is not a port of bridge "${conf.bridge}"`);
+    const ctrEnd = ctr.linkFind(key.ifname);
+    if (ctrEnd === undefined) problems.push(`interface "${key.ifname}" is missing from ${ctx.env.netns}`);
+    else {
+      if (ctrEnd.kind !== "veth") problems.push(`interface "${key.ifname}" is a ${ctrEnd.kind ?? "link"}, not a veth`);
+      const ifIndex = (prev.interfaces ?? []).findIndex((i) => i.name === key.ifname && (i.sandbox ?? "") !== "");
+      const have = new Set(ctr.addrList({ link: ctrEnd.index }).map((a) => a.cidr));
+      for (const ip of prev.ips ?? []) {
+        if (ip.interface !== undefined && ip.interface !== ifIndex) continue;
+        if (!have.has(normalizeCidr(ip.address))) problems.push(`address ${ip.address} is missing from "${key.ifname}"`);
+      }
+      const routes = ctr.routeList({ table: "all" });
+      for (const r of prev.routes ?? []) {
+        const dst = normalizeCidr(r.dst);
+        if (!routes.some((x) => x.dst === dst && (r.gw === undefined || x.gw === r.gw))) problems.push(`route to ${r.dst}${r.gw ? ` via ${r.gw}` : ""} is missing`);
+      }
+    }
+    if (problems.length > 0) {
+      throw cniError(CHECK_FAILED, `Attachment ${key.containerId}/${key.ifname} of network "${key.network}" differs from its ADD result`, problems.join("; "));
+    }
+  },
+
+  async gc(ctx) {
+    const valid = ctx.validAttachments;
+    if (ctx.conf.ipamType !== undefined) await ctx.ipam("GC");
+    if (valid === undefined) return; // no list: no information, collect nothing
+    const keep = new Set(valid.map((a) => `${a.containerID}\0${a.ifname}`));
+    const s = store(ctx);
+    const failures: string[] = [];
+    for (const key of s.list(ctx.conf.name)) {
+      if (keep.has(`${key.containerId}\0${key.ifname}`)) continue;
+      try {
+        const record = s.read<BridgeResources>(key);
+        teardownLinks(ctx, key, record, record?.netns);
+        s.remove(key);
+        ctx.log.info({ containerId: key.containerId, ifname: key.ifname }, "GC removed a stale attachment");
+      } catch (err) {
+        failures.push(`${key.containerId}/${key.ifname}: ${(err as Error).message}`);
+      }
+    }
+    if (failures.length > 0) throw cniError(BRIDGE_ERROR, "GC could not remove every stale attachment", failures.join("; "));
+  },
+
+  async status(ctx) {
+    if (ctx.conf.ipamType !== undefined) await ctx.ipam("STATUS");
+  },
+};
+
+const store = (ctx: Ctx) => new AttachmentStore(ctx.conf.stateDir);
+
+/** The text the kernel reports for an address: canonical IP (IPv6 compressed) and the prefix. */
+function normalizeCidr(text: string): string {
+  const c = parseCidr(text);
+  return `${formatIp(c.ip)}/${c.prefix}`;
+}
+
+/**
+ * Remove the attachment's links: the container end when its namespace is still there (the host
+ * end goes with it), and the host end by name otherwise, but only if it carries our alias.
+ */
+function teardownLinks(ctx: Ctx, key: AttachmentKey, record: AttachmentRecord<BridgeResources> | undefined, netns: string | undefined): void {
+  const hostVeth = record?.resources.hostVeth ?? hostVethName(key.network, key.containerId, key.ifname);
+  const alias = ownerAlias(key.network, key.containerId, key.ifname);
+  if (netns !== undefined && netns !== "" && existsSync(netns)) {
+    let ctr: NetlinkHandle | undefined;
+    try {
+      ctr = openHandle(netns);
+    } catch {
+      ctr = undefined; // not a namespace any more
+    }
+    if (ctr !== undefined) {
+      try {
+        const end = ctr.linkFind(key.ifname);
+        if (end !== undefined && end.kind === "veth") deleteLinkIfOwned(ctr, key.ifname, () => true);
+      } finally {
+        ctr.close();
+      }
+    }
+  }
+  using host = openHandle();
+  deleteLinkIfOwned(host, hostVeth, (l) => l.alias === alias);
+  ctx.log.debug({ hostVeth }, "links removed");
+}

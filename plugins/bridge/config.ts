@@ -1,0 +1,137 @@
+/**
+ * The bridge plugin's configuration: every key of the reference bridge plugin, with the same
+ * meaning and defaults, validated up front (code 7 names the key; code 2 names a key whose value
+ * berth cannot honour yet).
+ */
+import { capabilities, cniError, CniErrorCode, getCI, type CniEnv, type Dns, type NetConf } from "../../lib/cni/index.ts";
+import { tryParseMac } from "../../lib/ip/index.ts";
+import { DEFAULT_STATE_DIR } from "../../lib/store/index.ts";
+
+export interface VlanTrunk {
+  minID: number;
+  maxID: number;
+}
+
+export interface BridgeConfig {
+  name: string;
+  bridge: string;
+  isGateway: boolean;
+  isDefaultGateway: boolean;
+  forceAddress: boolean;
+  mtu: number | undefined;
+  hairpinMode: boolean;
+  promiscMode: boolean;
+  vlan: number;
+  vlanTrunk: VlanTrunk[];
+  preserveDefaultVlan: boolean;
+  enableDad: boolean;
+  disableContainerInterface: boolean;
+  portIsolation: boolean;
+  /** Static MAC for the container interface: runtimeConfig.mac > args.cni.mac > CNI_ARGS MAC. */
+  mac: string | undefined;
+  dns: Dns | undefined;
+  ipamType: string | undefined;
+  /** Where attachment records live (berth key; BERTH_STATE_DIR or /var/lib/berth/cni). */
+  stateDir: string;
+}
+
+const invalid = (key: string, why: string) => cniError(CniErrorCode.INVALID_CONFIG, `invalid ${key}`, why);
+
+function bool(raw: NetConf, key: string, def = false): boolean {
+  const v = raw[key];
+  if (v === undefined || v === null) return def;
+  if (typeof v !== "boolean") throw invalid(key, `${key} must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function int(raw: NetConf, key: string, min: number, max: number): number | undefined {
+  const v = raw[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw invalid(key, `${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function parseTrunk(raw: NetConf): VlanTrunk[] {
+  const list = raw.vlanTrunk;
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) throw invalid("vlanTrunk", "vlanTrunk must be a list of {id} or {minID, maxID}");
+  return list.map((t: unknown, i) => {
+    const id = getCI(t, "id");
+    const min = getCI(t, "minID");
+    const max = getCI(t, "maxID");
+    const ok = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= 4094;
+    if (ok(id)) return { minID: id, maxID: id };
+    if (ok(min) && ok(max) && min <= max) return { minID: min, maxID: max };
+    throw invalid("vlanTrunk", `vlanTrunk[${i}] must be {"id": 1-4094} or {"minID": a, "maxID": b} with 1 <= a <= b <= 4094`);
+  });
+}
+
+function parseMacSources(raw: NetConf, env: CniEnv): string | undefined {
+  const candidates: [string, unknown][] = [
+    ["runtimeConfig.mac", capabilities.mac(raw.runtimeConfig)],
+    ["args.cni.mac", getCI(getCI(raw.args, "cni"), "mac")],
+    ["CNI_ARGS MAC", env.args.get("MAC")],
+  ];
+  for (const [source, value] of candidates) {
+    if (value === undefined || value === "") continue;
+    const mac = typeof value === "string" ? tryParseMac(value) : undefined;
+    if (mac === undefined) throw invalid(source, `${source} ${JSON.stringify(value)} is not a MAC address`);
+    return value as string;
+  }
+  return undefined;
+}
+
+export function parseBridgeConfig(raw: NetConf, env: CniEnv): BridgeConfig {
+  const bridge = raw.bridge === undefined || raw.bridge === "" ? "cni0" : raw.bridge;
+  if (typeof bridge !== "string" || Buffer.byteLength(bridge) > 15 || /[/:\s]/.test(bridge)) {
+    throw invalid("bridge", `bridge must be an interface name of at most 15 bytes, got ${JSON.stringify(raw.bridge)}`);
+  }
+  const isDefaultGateway = bool(raw, "isDefaultGateway");
+  const conf: BridgeConfig = {
+    name: raw.name,
+    bridge,
+    isDefaultGateway,
+    isGateway: bool(raw, "isGateway") || isDefaultGateway,
+    forceAddress: bool(raw, "forceAddress"),
+    mtu: int(raw, "mtu", 0, 65535) || undefined,
+    hairpinMode: bool(raw, "hairpinMode"),
+    promiscMode: bool(raw, "promiscMode"),
+    vlan: int(raw, "vlan", 0, 4094) ?? 0,
+    vlanTrunk: parseTrunk(raw),
+    preserveDefaultVlan: bool(raw, "preserveDefaultVlan"),
+    enableDad: bool(raw, "enabledad"),
+    disableContainerInterface: bool(raw, "disableContainerInterface"),
+    portIsolation: bool(raw, "portIsolation"),
+    mac: parseMacSources(raw, env),
+    dns: raw.dns,
+    ipamType: typeof raw.ipam?.type === "string" && raw.ipam.type !== "" ? raw.ipam.type : undefined,
+    stateDir: typeof raw.stateDir === "string" && raw.stateDir !== "" ? raw.stateDir : process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR,
+  };
+  if (conf.hairpinMode && conf.promiscMode) {
+    throw invalid("promiscMode", "cannot set hairpinMode and promiscMode at the same time");
+  }
+  if (conf.disableContainerInterface && conf.ipamType !== undefined) {
+    throw invalid("disableContainerInterface", "a container interface left down cannot carry IPAM addresses: drop ipam or disableContainerInterface");
+  }
+  const backend = raw.ipMasqBackend;
+  if (backend !== undefined && backend !== "iptables" && backend !== "nftables") {
+    throw invalid("ipMasqBackend", `ipMasqBackend must be "iptables" or "nftables", got ${JSON.stringify(backend)}`);
+  }
+  if (bool(raw, "ipMasq")) {
+    throw cniError(
+      CniErrorCode.UNSUPPORTED_FIELD,
+      "unsupported field ipMasq: true",
+      "berth's bridge does not masquerade yet (coming with its NAT support): set ipMasq to false and masquerade with a separate rule meanwhile",
+    );
+  }
+  if (bool(raw, "macspoofchk")) {
+    throw cniError(
+      CniErrorCode.UNSUPPORTED_FIELD,
+      "unsupported field macspoofchk: true",
+      "berth's bridge has no MAC spoof check yet (it comes with its nftables support): set macspoofchk to false",
+    );
+  }
+  return conf;
+}

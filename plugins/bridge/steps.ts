@@ -1,0 +1,103 @@
+/**
+ * The host-side steps of the bridge plugin: the bridge itself (created or adopted, race-free),
+ * its gateway addresses, and teardown of one attachment's host-side link.
+ */
+import { cniError, CniErrorCode } from "../../lib/cni/index.ts";
+import { cidrsOverlap, formatCidr, makeCidr, parseCidr, parseIp } from "../../lib/ip/index.ts";
+import { isNetlinkError, type Link, type NetlinkHandle } from "../../lib/netlink/index.ts";
+import { sysctlSet } from "../../lib/sysctl/index.ts";
+import type { BridgeConfig } from "./config.ts";
+
+/** berth's plugin-specific codes for the bridge. */
+export const BRIDGE_ERROR = 100;
+
+/**
+ * Create the bridge, or adopt it when it exists (another ADD may create it at the same moment:
+ * EEXIST then means "adopt"). An existing link of another kind is an error naming it.
+ */
+export function ensureBridge(host: NetlinkHandle, conf: BridgeConfig): Link {
+  const wantVlan = conf.vlan !== 0 || conf.vlanTrunk.length > 0;
+  let created = false;
+  try {
+    host.linkAdd({ kind: "bridge", name: conf.bridge, ...(conf.mtu ? { mtu: conf.mtu } : {}), ...(wantVlan ? { vlanFiltering: true } : {}) });
+    created = true;
+  } catch (err) {
+    if (!isNetlinkError(err, "EEXIST")) {
+      throw cniError(BRIDGE_ERROR, `Cannot create bridge "${conf.bridge}"`, (err as Error).message, { cause: err });
+    }
+  }
+  const br = host.linkGet(conf.bridge);
+  if (br.kind !== "bridge") {
+    throw cniError(BRIDGE_ERROR, `Link "${conf.bridge}" already exists and is not a bridge`, `it is a ${br.kind ?? "device without a kind"}: choose another "bridge" name`);
+  }
+  if (created) {
+    // "We own the routes": never learn them from router advertisements on the bridge.
+    try {
+      sysctlSet(["net", "ipv6", "conf", conf.bridge, "accept_ra"], 0, host.netns);
+    } catch {
+      // IPv6 disabled on this host: nothing to turn off.
+    }
+  }
+  if (conf.promiscMode && !br.promisc) host.linkSetPromisc(br, true);
+  if (!br.up) host.linkSetUp(br);
+  return host.linkGet(conf.bridge);
+}
+
+/**
+ * Put `gateway`/prefix on the bridge unless it is there. IPv4 allows one address per bridge:
+ * a different one is an error unless forceAddress replaces it; IPv6 refuses an overlapping one.
+ * Returns the address when this call added it.
+ */
+export function ensureGatewayAddress(host: NetlinkHandle, conf: BridgeConfig, gateway: string, prefix: number): string | undefined {
+  const want = makeCidr(parseIp(gateway), prefix);
+  const wantText = formatCidr(want);
+  const family = want.ip.family;
+  for (const existing of host.addrList({ link: conf.bridge, family })) {
+    if (existing.cidr === wantText) return undefined;
+    if (existing.scope === "link") continue;
+    const clash = family === 4 || cidrsOverlap(parseCidr(existing.cidr), want);
+    if (!clash) continue;
+    if (!conf.forceAddress) {
+      throw cniError(
+        BRIDGE_ERROR,
+        `Bridge "${conf.bridge}" already has address ${existing.cidr}, not ${wantText}`,
+        "another network configured this bridge: use another bridge name, or set forceAddress to replace the address",
+      );
+    }
+    host.addrDel(conf.bridge, existing.cidr);
+  }
+  try {
+    host.addrAdd(conf.bridge, wantText, { noDad: family === 6 });
+  } catch (err) {
+    if (isNetlinkError(err, "EEXIST")) return undefined; // a concurrent ADD put it there
+    throw err;
+  }
+  return wantText;
+}
+
+/** Keep the bridge's MAC from changing as ports come and go (it would follow the lowest port MAC). */
+export function pinBridgeMac(host: NetlinkHandle, bridge: string): void {
+  const br = host.linkGet(bridge);
+  if (br.mac !== undefined) host.linkSetMac(br, br.mac);
+}
+
+/** Forwarding on, per family (written only when not already on; never reverted). */
+export function enableForwarding(host: NetlinkHandle, families: Set<4 | 6>): void {
+  if (families.has(4)) sysctlSet("net.ipv4.ip_forward", 1, host.netns);
+  if (families.has(6)) sysctlSet("net.ipv6.conf.all.forwarding", 1, host.netns);
+}
+
+/** Delete a link if it exists and `owned` says it is ours; true when something was deleted. */
+export function deleteLinkIfOwned(handle: NetlinkHandle, name: string, owned: (link: Link) => boolean): boolean {
+  const link = handle.linkFind(name);
+  if (link === undefined || !owned(link)) return false;
+  try {
+    handle.linkDel(link);
+    return true;
+  } catch (err) {
+    if (isNetlinkError(err, "ENODEV")) return false; // gone meanwhile (its peer was deleted)
+    throw err;
+  }
+}
+
+export { CniErrorCode };
