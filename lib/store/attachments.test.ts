@@ -58,3 +58,15 @@ describe("AttachmentStore", () => {
     expect(bootId()).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe("AttachmentStore after a process killed mid-write", () => {
+  it("remove() also removes the record's leftover temporary files and the empty directory", () => {
+    const s = store();
+    const key = { network: "net1", containerId: "k1", ifname: "eth0" };
+    s.write(record("k1"));
+    const dir = s.path(key).slice(0, s.path(key).lastIndexOf("/"));
+    writeFileSync(`${dir}/.eth0.json.tmp-999-1`, "{half");
+    s.remove(key);
+    expect(readdirSync(s.networkDir("net1")).filter((f) => !f.startsWith("."))).toEqual([]);
+  });
+});

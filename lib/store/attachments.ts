@@ -92,16 +92,29 @@ export class AttachmentStore {
     }
   }
 
-  /** Remove the record (and the container's directory when it empties); missing is fine. */
+  /**
+   * Remove the record (and the container's directory when it empties); missing is fine.
+   * Temporary files of an interrupted write of this record (a process killed mid-write) go too.
+   */
   remove(key: AttachmentKey): void {
     const file = this.path(key);
+    const dir = file.slice(0, file.lastIndexOf("/"));
+    const tmpPrefix = `.${key.ifname}.json.tmp-`;
+    let names: string[] = [];
     try {
-      unlinkSync(file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      names = readdirSync(dir);
+    } catch {
+      return; // no directory: nothing recorded
+    }
+    for (const name of [`${key.ifname}.json`, ...names.filter((n) => n.startsWith(tmpPrefix))]) {
+      try {
+        unlinkSync(`${dir}/${name}`);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      }
     }
     try {
-      rmdirSync(file.slice(0, file.lastIndexOf("/")));
+      rmdirSync(dir);
     } catch {
       // Not empty (another ifname of the same container) or already gone.
     }

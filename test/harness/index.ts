@@ -1,4 +1,5 @@
 export { uniqueName, TEST_PREFIX } from "./names.ts";
 export { TestNetns, sh, NETNS_DIR } from "./netns.ts";
 export { takeSnapshot, diffSnapshots, type Snapshot } from "./leaks.ts";
-export { execPlugin, CNI_BIN, DIST, type PluginCall, type PluginOutput } from "./plugin.ts";
+export { execPlugin, execPluginAsync, CNI_BIN, DIST, type PluginCall, type PluginOutput } from "./plugin.ts";
+export { BridgeEnv, REFERENCE_BIN } from "./bridge-env.ts";

@@ -3,7 +3,7 @@
  * result or error JSON on stdout. It runs inside a simulated host namespace when one is given,
  * so nothing it does can touch the machine's own network.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import type { TestNetns } from "./netns.ts";
 
@@ -23,6 +23,8 @@ export interface PluginCall {
   env?: Record<string, string | undefined>;
   /** The simulated host namespace the plugin runs in. */
   host?: TestNetns;
+  /** The directory of the plugin binary (default: berth's dist/cni). */
+  binDir?: string;
 }
 
 export interface PluginOutput {
@@ -34,7 +36,7 @@ export interface PluginOutput {
   elapsedMs: number;
 }
 
-export function execPlugin(plugin: string, call: PluginCall): PluginOutput {
+function prepare(plugin: string, call: PluginCall): { cmd: string; args: string[]; env: Record<string, string>; input: string } {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("CNI_")) env[k] = v;
   const set = (k: string, v: string | undefined) => {
@@ -51,13 +53,12 @@ export function execPlugin(plugin: string, call: PluginCall): PluginOutput {
     else env[k] = v;
   }
   const input = call.stdin === undefined ? "" : typeof call.stdin === "string" ? call.stdin : JSON.stringify(call.stdin);
-  const bin = `${CNI_BIN}/${plugin}`;
+  const bin = `${call.binDir ?? CNI_BIN}/${plugin}`;
   const [cmd, args] = call.host ? ["nsenter", [`--net=${call.host.path}`, "--", bin]] : [bin, []];
-  const start = performance.now();
-  const out = spawnSync(cmd, args as string[], { env, input, encoding: "utf8", timeout: 30_000 });
-  const elapsedMs = performance.now() - start;
-  if (out.error) throw out.error;
-  const stdout = out.stdout ?? "";
+  return { cmd, args: args as string[], env, input };
+}
+
+function parseOutput(plugin: string, call: PluginCall, status: number, stdout: string, stderr: string, elapsedMs: number): PluginOutput {
   let json: Record<string, unknown> | undefined;
   if (stdout.trim() !== "") {
     try {
@@ -66,5 +67,40 @@ export function execPlugin(plugin: string, call: PluginCall): PluginOutput {
       throw new Error(`${plugin} ${call.command} printed something that is not JSON: ${stdout}`);
     }
   }
-  return { status: out.status ?? -1, stdout, stderr: out.stderr ?? "", json, elapsedMs };
+  return { status, stdout, stderr, json, elapsedMs };
+}
+
+export function execPlugin(plugin: string, call: PluginCall): PluginOutput {
+  const { cmd, args, env, input } = prepare(plugin, call);
+  const start = performance.now();
+  const out = spawnSync(cmd, args, { env, input, encoding: "utf8", timeout: 30_000 });
+  const elapsedMs = performance.now() - start;
+  if (out.error) throw out.error;
+  return parseOutput(plugin, call, out.status ?? -1, out.stdout ?? "", out.stderr ?? "", elapsedMs);
+}
+
+/** The same, without blocking: for concurrent calls. `onSpawn` sees the child (e.g. to kill it). */
+export function execPluginAsync(plugin: string, call: PluginCall, onSpawn?: (child: ChildProcess) => void): Promise<PluginOutput & { signal: string | null }> {
+  const { cmd, args, env, input } = prepare(plugin, call);
+  const start = performance.now();
+  const child = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "pipe"] });
+  onSpawn?.(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  child.stdin.on("error", () => {}); // a killed child may close stdin early
+  child.stdin.end(input);
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      const elapsedMs = performance.now() - start;
+      try {
+        const out = signal ? { status: -1, stdout, stderr, json: undefined, elapsedMs } : parseOutput(plugin, call, code ?? -1, stdout, stderr, elapsedMs);
+        resolve({ ...out, signal });
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
 }

@@ -1,0 +1,170 @@
+/** bridge + host-local, black-box in a simulated host: what a user of Docker's bridge notices. */
+import { afterEach, describe, expect, it } from "vitest";
+import { existsSync, readdirSync } from "node:fs";
+import { BridgeEnv, type PluginOutput } from "../harness/index.ts";
+
+let env: BridgeEnv | undefined;
+afterEach(() => {
+  env?.destroy();
+  env = undefined;
+});
+
+function ok(out: PluginOutput): PluginOutput {
+  expect(out.status, `${out.stdout}\n${out.stderr}`).toBe(0);
+  return out;
+}
+
+const ping = (from: { run: (c: string, a: string[]) => string }, ip: string) =>
+  from.run("ping", ["-c", "1", "-W", "2", ip]).includes("1 received");
+
+type IpLink = { ifname: string; mtu: number; address: string; master?: string; flags: string[]; linkinfo?: { info_slave_data?: Record<string, unknown> } };
+
+describe("bridge: two containers on one bridge", () => {
+  it("they reach each other and the gateway, and the host reaches both", () => {
+    env = new BridgeEnv(2);
+    const a = ok(env.run("ADD", 0, env.conf())).json!;
+    const b = ok(env.run("ADD", 1, env.conf())).json!;
+    const ipA = (a.ips as { address: string }[])[0]!.address.split("/")[0]!;
+    const ipB = (b.ips as { address: string }[])[0]!.address.split("/")[0]!;
+    expect(ipA).not.toBe(ipB);
+    expect(a.ips).toEqual([{ address: `${ipA}/24`, gateway: "10.88.0.1", interface: 2 }]);
+    expect((a.interfaces as { name: string }[]).map((i) => i.name)).toEqual([env.bridge, expect.stringMatching(/^veth/), "eth0"]);
+    expect(ping(env.ctr(0), ipB)).toBe(true);
+    expect(ping(env.ctr(1), "10.88.0.1")).toBe(true);
+    expect(ping(env.host, ipA)).toBe(true);
+    expect(ping(env.host, ipB)).toBe(true);
+    // The container side: eth0 with the address; the host side: veth ports of the bridge.
+    const eth0 = env.ctr(0).ipJson(["-d", "link", "show", "eth0"]) as IpLink[];
+    expect(eth0[0]?.flags).toContain("UP");
+    const ports = env.host.ipJson(["link", "show", "master", env.bridge]) as IpLink[];
+    expect(ports).toHaveLength(2);
+  });
+
+  it("IPv6 and dual stack: both families cross the bridge", () => {
+    env = new BridgeEnv(2);
+    const conf = env.conf({ isDefaultGateway: true }, { ranges: [[{ subnet: "10.88.0.0/24" }], [{ subnet: "fd00:88::/64" }]] });
+    const a = ok(env.run("ADD", 0, conf)).json!;
+    ok(env.run("ADD", 1, conf));
+    const addrs = (a.ips as { address: string }[]).map((i) => i.address);
+    expect(addrs).toEqual(["10.88.0.2/24", "fd00:88::2/64"]);
+    expect(a.routes).toEqual([
+      { dst: "0.0.0.0/0", gw: "10.88.0.1" },
+      { dst: "::/0", gw: "fd00:88::1" },
+    ]);
+    expect(ping(env.ctr(1), "fd00:88::2")).toBe(true);
+    expect(ping(env.ctr(1), "fd00:88::1")).toBe(true);
+    expect(ping(env.ctr(0), "10.88.0.3")).toBe(true);
+    const routes = env.ctr(0).ipJson(["-6", "route", "show", "default"]) as { gateway: string }[];
+    expect(routes[0]?.gateway).toBe("fd00:88::1");
+  });
+
+  it("mtu, hairpin, port isolation and a static MAC are visible in the kernel", () => {
+    env = new BridgeEnv(1);
+    const conf = env.conf({ mtu: 1400, hairpinMode: true, portIsolation: true, runtimeConfig: { mac: "02:42:ac:11:00:09" }, capabilities: { mac: true } });
+    const out = ok(env.run("ADD", 0, conf)).json!;
+    const hostVeth = (out.interfaces as { name: string }[])[1]!.name;
+    const [port] = env.host.ipJson(["-d", "link", "show", hostVeth]) as IpLink[];
+    expect(port?.mtu).toBe(1400);
+    expect(port?.master).toBe(env.bridge);
+    expect(port?.linkinfo?.info_slave_data).toMatchObject({ hairpin: true, isolated: true });
+    const [eth0] = env.ctr(0).ipJson(["link", "show", "eth0"]) as IpLink[];
+    expect(eth0?.mtu).toBe(1400);
+    expect(eth0?.address).toBe("02:42:ac:11:00:09");
+    const [br] = env.host.ipJson(["link", "show", env.bridge]) as IpLink[];
+    expect(br?.mtu).toBe(1400);
+  });
+});
+
+describe("bridge: errors leave nothing behind", () => {
+  it("ipMasq (not yet supported) is refused with code 2 naming the key", () => {
+    env = new BridgeEnv(1);
+    const out = env.run("ADD", 0, env.conf({ ipMasq: true }));
+    expect(out.json?.code).toBe(2);
+    expect(out.json?.msg).toMatch(/ipMasq/);
+    expect(env.ctr(0).linkNames()).toEqual(["lo"]);
+  });
+
+  it("hairpinMode with promiscMode is an invalid config (7)", () => {
+    env = new BridgeEnv(1);
+    const out = env.run("ADD", 0, env.conf({ hairpinMode: true, promiscMode: true }));
+    expect(out.json?.code).toBe(7);
+  });
+
+  it("a vlan on a kernel without bridge VLAN filtering fails clearly and leaves no link, address or record", () => {
+    env = new BridgeEnv(1);
+    const out = env.run("ADD", 0, env.conf({ vlan: 100 }));
+    expect(out.status).not.toBe(0);
+    expect(`${out.json?.msg} ${out.json?.details}`).toMatch(/VLAN|vlan|802\.1Q|EOPNOTSUPP/);
+    expect(env.host.linkNames()).toEqual(["lo"]);
+    expect(env.ctr(0).linkNames()).toEqual(["lo"]);
+    expect(existsSync(`${env.dir}/state/testnet/ctr-0`)).toBe(false);
+  });
+
+  it("an IPAM failure (pool exhausted) undoes the veth and the record", () => {
+    env = new BridgeEnv(2);
+    const conf = env.conf({}, { ranges: [[{ subnet: "10.88.0.0/30" }]] });
+    ok(env.run("ADD", 0, conf));
+    const out = env.run("ADD", 1, conf);
+    expect(out.status).not.toBe(0);
+    expect(out.json?.code).toBe(100);
+    expect(env.ctr(1).linkNames()).toEqual(["lo"]);
+    expect((env.host.ipJson(["link", "show", "master", env.bridge]) as unknown[]).length).toBe(1);
+    expect(existsSync(`${env.dir}/state/testnet/ctr-1`)).toBe(false);
+  });
+});
+
+describe("bridge: DEL, CHECK and GC", () => {
+  it("DEL removes the veth pair, the reservation and the record; DEL again and DEL without netns succeed", () => {
+    env = new BridgeEnv(2);
+    const conf = env.conf();
+    ok(env.run("ADD", 0, conf));
+    ok(env.run("ADD", 1, conf));
+    ok(env.run("DEL", 0, conf));
+    ok(env.run("DEL", 0, conf));
+    expect(env.ctr(0).linkNames()).toEqual(["lo"]);
+    // The namespace of container 1 is gone before its DEL, and the runtime sends no CNI_NETNS.
+    env.ctr(1).destroy();
+    ok(env.run("DEL", 1, conf, { netns: undefined }));
+    expect(env.host.linkNames().sort()).toEqual([env.bridge, "lo"].sort());
+    expect(readdirSync(`${env.dir}/ipam/testnet`).filter((f) => /^\d/.test(f))).toEqual([]);
+    expect(existsSync(`${env.dir}/state/testnet/ctr-0`)).toBe(false);
+    expect(existsSync(`${env.dir}/state/testnet/ctr-1`)).toBe(false);
+  });
+
+  it("CHECK passes after ADD and names what differs when an address is removed", () => {
+    env = new BridgeEnv(1);
+    const conf = env.conf();
+    const add = ok(env.run("ADD", 0, conf)).json!;
+    ok(env.run("CHECK", 0, { ...conf, prevResult: add }));
+    env.ctr(0).run("ip", ["addr", "flush", "dev", "eth0"]);
+    const out = env.run("CHECK", 0, { ...conf, prevResult: add });
+    expect(out.status).not.toBe(0);
+    expect(out.json?.details).toMatch(/10\.88\.0\.2\/24 is missing/);
+    expect(env.run("CHECK", 0, conf).json?.msg).toMatch(/prevResult/);
+  });
+
+  it("GC with N-k valid attachments removes exactly the k others", () => {
+    env = new BridgeEnv(4);
+    const conf = env.conf();
+    for (let i = 0; i < 4; i++) ok(env.run("ADD", i, conf));
+    const valid = [0, 2].map((i) => ({ containerID: `ctr-${i}`, ifname: "eth0" }));
+    ok(env.run("GC", 0, { ...conf, "cni.dev/valid-attachments": valid }, { containerId: undefined, netns: undefined, ifname: undefined }));
+    expect(env.ctr(0).linkNames()).toContain("eth0");
+    expect(env.ctr(2).linkNames()).toContain("eth0");
+    expect(env.ctr(1).linkNames()).toEqual(["lo"]);
+    expect(env.ctr(3).linkNames()).toEqual(["lo"]);
+    expect((env.host.ipJson(["link", "show", "master", env.bridge]) as unknown[]).length).toBe(2);
+    expect(readdirSync(`${env.dir}/ipam/testnet`).filter((f) => /^\d/.test(f)).sort()).toEqual(["10.88.0.2", "10.88.0.4"]);
+    // No list at all means no information: nothing is removed.
+    ok(env.run("GC", 0, conf, { containerId: undefined, netns: undefined, ifname: undefined }));
+    expect(env.ctr(0).linkNames()).toContain("eth0");
+  });
+
+  it("STATUS reports an exhausted pool with code 50", () => {
+    env = new BridgeEnv(1);
+    const conf = env.conf({}, { ranges: [[{ subnet: "10.88.0.0/30" }]] });
+    ok(env.run("STATUS", 0, conf));
+    ok(env.run("ADD", 0, conf));
+    expect(env.run("STATUS", 0, conf).json?.code).toBe(50);
+  });
+});
