@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 CNI_BIN_DIR ?= /opt/cni/bin
 VITEST := node_modules/.bin/vitest
+REPORT := --reporter=default --reporter=json
 
-.PHONY: all setup build install demo test check typecheck lint layers unit integration conformance bench clean
+.PHONY: all setup build install demo test check typecheck lint layers unit integration conformance bench stress clean
 
 all: build
 
@@ -22,6 +23,7 @@ demo: build
 # Static checks first (cheap), then the suites: unit (pure code), integration (real namespaces),
 # conformance (the built binary exec'd as a runtime would). Each kernel suite fails on leaks.
 test: build check unit integration conformance
+	@node scripts/test-summary.mjs unit integration conformance
 
 check: typecheck lint layers
 
@@ -35,13 +37,13 @@ layers:
 	node_modules/.bin/depcruise --config .dependency-cruiser.cjs native lib ipam plugins runtime
 
 unit:
-	$(VITEST) run --project unit
+	$(VITEST) run --project unit $(REPORT) --outputFile.json=dist/test-results/unit.json
 
 integration:
-	$(VITEST) run --project integration
+	$(VITEST) run --project integration $(REPORT) --outputFile.json=dist/test-results/integration.json
 
 conformance:
-	$(VITEST) run --project conformance
+	$(VITEST) run --project conformance $(REPORT) --outputFile.json=dist/test-results/conformance.json
 
 bench: build
 	@scripts/setup.sh containernetworking-plugins hyperfine
@@ -49,3 +51,7 @@ bench: build
 
 clean:
 	rm -rf dist
+
+# Long runs of the load and failure tests (BERTH_STRESS_SCALE multiplies their counts).
+stress: build
+	BERTH_STRESS_SCALE=$${BERTH_STRESS_SCALE:-10} $(VITEST) run --project conformance test/conformance/bridge-stress.test.ts

@@ -75,8 +75,12 @@ export const plugin: Plugin<BridgeConfig> = {
     const undo = new Undo(ctx.log);
     undo.push("remove the attachment record", () => records.remove(key));
 
+    const started = performance.now();
+    const step = (what: string, extra: object = {}) =>
+      ctx.log.debug({ ...extra, ms: Number((performance.now() - started).toFixed(2)) }, what);
     try {
       const br = ensureBridge(host, conf);
+      step("bridge ready", { bridge: conf.bridge });
 
       let ips: ResultIp[] = [];
       let routes: ResultRoute[] = [];
@@ -90,6 +94,7 @@ export const plugin: Plugin<BridgeConfig> = {
         ips = ipam.ips ?? [];
         routes = [...(ipam.routes ?? [])];
         dns = ipam.dns;
+        step("addresses from IPAM", { ips: ips.map((ip) => ip.address) });
       }
 
       // Stale leftovers of a killed ADD of this very attachment carry our alias: replace them.
@@ -107,6 +112,7 @@ export const plugin: Plugin<BridgeConfig> = {
         host.linkSetBridgePort(hostVeth, { ...(conf.hairpinMode ? { hairpin: true } : {}), ...(conf.portIsolation ? { isolated: true } : {}) });
       }
       host.linkSetUp(hostVeth);
+      step("veth pair created", { hostVeth });
 
       const families = new Set(ips.map((ip) => familyOf(ip.address)));
       if (conf.isDefaultGateway) {
@@ -117,6 +123,7 @@ export const plugin: Plugin<BridgeConfig> = {
       }
       configureInterface(ctr, key.ifname, ips, routes, { enableDad: conf.enableDad, keepDown: conf.disableContainerInterface });
       resources.ips = ips.map((ip) => ip.address);
+      step("container interface configured");
 
       if (conf.isGateway) {
         for (const ip of ips) {
@@ -131,6 +138,7 @@ export const plugin: Plugin<BridgeConfig> = {
 
       if (!conf.disableContainerInterface) {
         host.waitForLink(hostVeth, (l) => l.operstate === "up", PORT_UP_TIMEOUT_MS);
+        step("host port up");
       }
 
       const brNow = host.linkGet(conf.bridge);
