@@ -5,8 +5,8 @@
  * present) it passes that result through unchanged, like the reference plugin. DEL sets lo down
  * again and succeeds when the namespace is already gone. CHECK fails when lo is not up.
  */
-import { cniError, type Plugin } from "../lib/cni/index.ts";
-import { openContainerHandle, loopbackResult, LOOPBACK, CHECK_FAILED } from "./netns-handle.ts";
+import type { Plugin } from "../lib/cni/index.ts";
+import { checkLoopbackUp, loopbackDown, loopbackResult, openContainerHandle, LOOPBACK } from "./netns-handle.ts";
 
 interface LoopbackConfig {
   name: string;
@@ -27,16 +27,11 @@ export const plugin: Plugin<LoopbackConfig> = {
   },
 
   del(ctx) {
-    using handle = openContainerHandle(ctx.env.netns, { missingOk: true });
-    if (handle === undefined) return;
-    const lo = handle.linkFind(LOOPBACK);
-    if (lo !== undefined) handle.linkSetDown(lo);
+    loopbackDown(ctx.env.netns);
   },
 
   check(ctx) {
-    using handle = openContainerHandle(ctx.env.netns);
-    const lo = handle.linkGet(LOOPBACK);
-    if (!lo.up) throw cniError(CHECK_FAILED, `Interface "lo" in ${ctx.env.netns} is down`);
+    checkLoopbackUp(ctx.env.netns);
   },
 
   gc() {

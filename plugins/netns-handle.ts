@@ -45,3 +45,17 @@ export function loopbackResult(handle: NetlinkHandle, sandbox: string): Result {
     ips,
   };
 }
+
+/** DEL for lo: set it down if the namespace still exists (a namespace that is gone is fine). */
+export function loopbackDown(netns: string | undefined): void {
+  using handle = openContainerHandle(netns, { missingOk: true });
+  if (handle === undefined) return;
+  const lo = handle.linkFind(LOOPBACK);
+  if (lo !== undefined) handle.linkSetDown(lo);
+}
+
+/** CHECK for lo: it must be up. */
+export function checkLoopbackUp(netns: string | undefined): void {
+  using handle = openContainerHandle(netns);
+  if (!handle.linkGet(LOOPBACK).up) throw cniError(CHECK_FAILED, `Interface "lo" in ${netns} is down`);
+}

@@ -8,7 +8,7 @@
  */
 import { cniError, CniErrorCode, type Plugin } from "../lib/cni/index.ts";
 import { Netns, currentNetns } from "../lib/netns/index.ts";
-import { openContainerHandle, loopbackResult, LOOPBACK, CHECK_FAILED } from "./netns-handle.ts";
+import { checkLoopbackUp, loopbackDown, loopbackResult, openContainerHandle, LOOPBACK } from "./netns-handle.ts";
 
 interface NoneConfig {
   name: string;
@@ -48,17 +48,11 @@ export const plugin: Plugin<NoneConfig> = {
   },
 
   del(ctx) {
-    using handle = openContainerHandle(ctx.env.netns, { missingOk: true });
-    if (handle === undefined) return;
-    const lo = handle.linkFind(LOOPBACK);
-    if (lo !== undefined) handle.linkSetDown(lo);
+    loopbackDown(ctx.env.netns);
   },
 
   check(ctx) {
-    using handle = openContainerHandle(ctx.env.netns);
-    if (!handle.linkGet(LOOPBACK).up) {
-      throw cniError(CHECK_FAILED, `Interface "lo" in ${ctx.env.netns} is down`);
-    }
+    checkLoopbackUp(ctx.env.netns);
   },
 
   gc() {},

@@ -1,33 +1,13 @@
 /**
- * The IPAM side of the CNI protocol, with the shapes of the spec's result objects.
- * Kept local to ipam/ so the IPAM plugins do not depend on lib/cni's exact exports;
- * the shapes match the spec (1.0.0 / 1.1.0) so results pass through unchanged.
+ * The IPAM side of the CNI protocol. Result pieces are the protocol's own types (lib/cni), so an
+ * IPAM result passes through a main plugin unchanged.
  */
+import type { Dns, ResultIp, ResultRoute } from "../../lib/cni/index.ts";
 
 /** One address in a result: "10.1.0.5/24" (CIDR keeping the host address). */
-export interface IpamIpConfig {
-  address: string;
-  gateway?: string;
-  /** Index into `interfaces`; set by the main plugin, never by IPAM. */
-  interface?: number;
-}
-
-export interface IpamRoute {
-  dst: string;
-  gw?: string;
-  mtu?: number;
-  advmss?: number;
-  priority?: number;
-  table?: number;
-  scope?: number;
-}
-
-export interface IpamDns {
-  nameservers?: string[];
-  domain?: string;
-  search?: string[];
-  options?: string[];
-}
+export type IpamIpConfig = ResultIp;
+export type IpamRoute = ResultRoute;
+export type IpamDns = Dns;
 
 /** What an IPAM plugin returns for ADD. */
 export interface IpamResult {

@@ -192,7 +192,13 @@ describe("routes, compared with ip -j", () => {
     h.routeAdd({ dst: "fd61::/64", gw: "fd60::fe", metric: 5 });
     h.routeAdd({ dst: "10.63.0.0/24", type: "blackhole" });
 
-    const all = h.routeList({ table: "all" });
+    // The kernel adds IPv6 local routes asynchronously (when the link comes up): compare once
+    // both views agree, within a bounded wait, so the oracle and the library see the same moment.
+    let all = h.routeList({ table: "all" });
+    for (let i = 0; i < 40 && JSON.stringify(all.map(ourRoute).sort(byKey)) !== JSON.stringify(ipRoutes().sort(byKey)); i++) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+      all = h.routeList({ table: "all" });
+    }
     expect(all.map(ourRoute).sort(byKey)).toEqual(ipRoutes().sort(byKey));
 
     const e0 = h.linkGet("e0").index;
