@@ -168,3 +168,23 @@ describe("bridge: DEL, CHECK and GC", () => {
     expect(env.run("STATUS", 0, conf).json?.code).toBe(50);
   });
 });
+
+describe("bridge with static IPAM", () => {
+  it("gives the container exactly the configured address and routes, and CHECK/DEL work", () => {
+    env = new BridgeEnv(1);
+    const conf = {
+      ...env.conf(),
+      ipam: { type: "static", addresses: [{ address: "10.99.0.7/24", gateway: "10.99.0.1" }], routes: [{ dst: "10.100.0.0/16" }] },
+    };
+    const add = ok(env.run("ADD", 0, conf)).json!;
+    expect(add.ips).toEqual([{ address: "10.99.0.7/24", gateway: "10.99.0.1", interface: 2 }]);
+    const [eth0] = env.ctr(0).ipJson(["addr", "show", "eth0"]) as { addr_info: { local: string; prefixlen: number; family: string }[] }[];
+    expect(eth0?.addr_info.filter((a) => a.family === "inet").map((a) => `${a.local}/${a.prefixlen}`)).toEqual(["10.99.0.7/24"]);
+    const routes = env.ctr(0).ipJson(["route", "show", "10.100.0.0/16"]) as { gateway?: string }[];
+    expect(routes[0]?.gateway).toBe("10.99.0.1");
+    expect(ping(env.host, "10.99.0.7")).toBe(true);
+    ok(env.run("CHECK", 0, { ...conf, prevResult: add }));
+    ok(env.run("DEL", 0, conf));
+    expect(env.ctr(0).linkNames()).toEqual(["lo"]);
+  });
+});
