@@ -15,7 +15,7 @@ import { formatIp, parseCidr } from "../lib/ip/index.ts";
 import { openHandle, type NetlinkHandle } from "../lib/netlink/index.ts";
 import { AttachmentStore, bootId, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
 import { parseBridgeConfig, type BridgeConfig } from "./bridge/config.ts";
-import { BRIDGE_ERROR, deleteLinkIfOwned, enableForwarding, ensureBridge, ensureGatewayAddress, pinBridgeMac } from "./bridge/steps.ts";
+import { BRIDGE_ERROR, deleteLinkIfOwned, enableForwarding, ensureBridge, ensureGatewayAddress, pinBridgeMac, setPortVlans } from "./bridge/steps.ts";
 import { configureInterface, familyOf, gatewayOf } from "./common/container-ip.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
 import { Undo } from "./common/undo.ts";
@@ -111,6 +111,7 @@ export const plugin: Plugin<BridgeConfig> = {
       if (conf.hairpinMode || conf.portIsolation) {
         host.linkSetBridgePort(hostVeth, { ...(conf.hairpinMode ? { hairpin: true } : {}), ...(conf.portIsolation ? { isolated: true } : {}) });
       }
+      setPortVlans(host, hostVeth, conf);
       host.linkSetUp(hostVeth);
       step("veth pair created", { hostVeth });
 

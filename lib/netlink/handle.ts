@@ -6,6 +6,7 @@
  * working there whatever the thread does later: no call ever switches namespaces. Every call
  * is synchronous and answered before it returns.
  */
+import { bridgeVlanAdd, bridgeVlanDel, type BridgeVlanSpec } from "./bridge-vlan.ts";
 import { currentNetns, withNetns, type Netns } from "../netns/index.ts";
 import * as addr from "./addr.ts";
 import type { Address, AddrListFilter, AddrOptions } from "./addr.ts";
@@ -186,6 +187,16 @@ export class NetlinkHandle {
   /** Equivalent to `ip link set LINK type bridge_slave [hairpin on] [learning off] [isolated on]`. */
   linkSetBridgePort(ref: LinkRef, port: BridgePortSpec): void {
     link.linkSetBridgePort(this.conn, ref, port);
+  }
+
+  /** Equivalent to `bridge vlan add dev PORT vid VID [pvid] [untagged]`. */
+  bridgeVlanAdd(ref: LinkRef, specs: readonly BridgeVlanSpec[]): void {
+    bridgeVlanAdd(this.conn, ref, specs);
+  }
+
+  /** Equivalent to `bridge vlan del dev PORT vid VID`. */
+  bridgeVlanDel(ref: LinkRef, specs: readonly BridgeVlanSpec[]): void {
+    bridgeVlanDel(this.conn, ref, specs);
   }
 
   /**

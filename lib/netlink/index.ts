@@ -4,6 +4,7 @@
  * request engine are in ./wire (pure, unit-tested); this layer gives them meaning.
  */
 export { NetlinkHandle, openHandle, type HandleOptions } from "./handle.ts";
+export { bridgeVlanAttrs, type BridgeVlanSpec } from "./bridge-vlan.ts";
 export { LinkNotFoundError, isNetlinkError } from "./errors.ts";
 export { DumpInterruptedError, NetlinkError, NetlinkParseError } from "./wire/index.ts";
 export { checkLinkName, decodeLink, type Link, type LinkListFilter, type LinkRef } from "./link.ts";

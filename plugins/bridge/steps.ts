@@ -75,6 +75,31 @@ export function ensureGatewayAddress(host: NetlinkHandle, conf: BridgeConfig, ga
   return wantText;
 }
 
+/**
+ * The port's VLANs, as the reference plugin sets them: `vlan` as the untagged PVID, each
+ * `vlanTrunk` range tagged (with native VLAN 1 untagged when there is no `vlan`), and the
+ * default VLAN 1 removed unless `preserveDefaultVlan`. Nothing to do without vlan or trunk.
+ */
+export function setPortVlans(host: NetlinkHandle, port: string, conf: BridgeConfig): void {
+  if (conf.vlan === 0 && conf.vlanTrunk.length === 0) return;
+  const specs = [
+    ...(conf.vlan !== 0 ? [{ vid: conf.vlan, pvid: true, untagged: true }] : conf.vlanTrunk.length > 0 ? [{ vid: 1, pvid: true, untagged: true }] : []),
+    ...conf.vlanTrunk.map((t) => ({ vid: t.minID, ...(t.maxID !== t.minID ? { vidEnd: t.maxID } : {}) })),
+  ];
+  try {
+    host.bridgeVlanAdd(port, specs);
+    const keepDefault = conf.preserveDefaultVlan || (conf.vlan === 0 && conf.vlanTrunk.length > 0);
+    if (!keepDefault && conf.vlan !== 1) host.bridgeVlanDel(port, [{ vid: 1 }]);
+  } catch (err) {
+    throw cniError(
+      BRIDGE_ERROR,
+      `Cannot set VLANs on port "${port}" of bridge "${conf.bridge}"`,
+      `${(err as Error).message}: the bridge needs VLAN filtering (vlan_filtering 1, and CONFIG_BRIDGE_VLAN_FILTERING in the kernel)`,
+      { cause: err },
+    );
+  }
+}
+
 /** Keep the bridge's MAC from changing as ports come and go (it would follow the lowest port MAC). */
 export function pinBridgeMac(host: NetlinkHandle, bridge: string): void {
   const br = host.linkGet(bridge);

@@ -100,6 +100,18 @@ describe("bridge: errors leave nothing behind", () => {
     expect(existsSync(`${env.dir}/state/testnet/ctr-0`)).toBe(false);
   });
 
+  it("a vlan on an adopted bridge reaches the kernel as a port VLAN request, and its refusal undoes the ADD", () => {
+    env = new BridgeEnv(1);
+    env.host.run("ip", ["link", "add", env.bridge, "type", "bridge"]);
+    const out = env.run("ADD", 0, env.conf({ vlan: 100, vlanTrunk: [{ minID: 200, maxID: 210 }] }));
+    expect(out.status).not.toBe(0);
+    expect(out.json?.msg).toMatch(/Cannot set VLANs on port/);
+    expect(out.json?.details).toMatch(/vlan 100,200-210.*EOPNOTSUPP/);
+    expect(env.host.linkNames().sort()).toEqual([env.bridge, "lo"].sort());
+    expect(env.ctr(0).linkNames()).toEqual(["lo"]);
+    expect(readdirSync(`${env.dir}/ipam/testnet`).filter((f) => /^\d/.test(f))).toEqual([]);
+  });
+
   it("an IPAM failure (pool exhausted) undoes the veth and the record", () => {
     env = new BridgeEnv(2);
     const conf = env.conf({}, { ranges: [[{ subnet: "10.88.0.0/30" }]] });

@@ -550,3 +550,15 @@ export const NTF_EXT_LEARNED = 1 << 4;
 export const NTF_OFFLOADED = 1 << 5;
 export const NTF_STICKY = 1 << 6;
 export const NTF_ROUTER = 1 << 7;
+
+// IFLA_AF_SPEC of an AF_BRIDGE link message (linux/if_bridge.h): bridge port VLANs.
+export const IFLA_BRIDGE_FLAGS = 0;
+export const IFLA_BRIDGE_MODE = 1;
+export const IFLA_BRIDGE_VLAN_INFO = 2;
+export const BRIDGE_FLAGS_MASTER = 1;
+export const BRIDGE_FLAGS_SELF = 2;
+export const BRIDGE_VLAN_INFO_MASTER = 1 << 0;
+export const BRIDGE_VLAN_INFO_PVID = 1 << 1;
+export const BRIDGE_VLAN_INFO_UNTAGGED = 1 << 2;
+export const BRIDGE_VLAN_INFO_RANGE_BEGIN = 1 << 3;
+export const BRIDGE_VLAN_INFO_RANGE_END = 1 << 4;
