@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { NETNS_DIR } from "./netns.ts";
+import { PROCESS_TAG, TEST_PREFIX } from "./names.ts";
 
 export interface Snapshot {
   namespaces: string[];
@@ -53,12 +54,21 @@ export function takeSnapshot(): Snapshot {
   return { namespaces, mounts, links, nftTables, tempDirs };
 }
 
+/**
+ * A test namespace made by another process (another test run on the same machine) is not this
+ * run's leak: test names carry the making process's tag (names.ts).
+ */
+function madeElsewhere(nameOrPath: string): boolean {
+  const name = nameOrPath.slice(nameOrPath.lastIndexOf("/") + 1);
+  return name.startsWith(TEST_PREFIX) && name.length > TEST_PREFIX.length + 3 && !name.includes(PROCESS_TAG);
+}
+
 /** Human-readable differences: what exists now that did not before. Empty when clean. */
 export function diffSnapshots(before: Snapshot, after: Snapshot): string[] {
   const problems: string[] = [];
   for (const key of Object.keys(before) as (keyof Snapshot)[]) {
     const had = new Set(before[key]);
-    const extra = after[key].filter((x) => !had.has(x));
+    const extra = after[key].filter((x) => !had.has(x) && !((key === "namespaces" || key === "mounts") && madeElsewhere(x)));
     if (extra.length > 0) problems.push(`${key}: ${extra.join(", ")}`);
   }
   return problems;

@@ -7,7 +7,8 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
 import type { TestNetns } from "./netns.ts";
 
-export const DIST = resolve(import.meta.dirname, "../../dist");
+/** The build under test: BERTH_DIST (as scripts/build.sh takes it) or the repository's dist/. */
+export const DIST = resolve(import.meta.dirname, "../..", process.env.BERTH_DIST ?? "dist");
 export const CNI_BIN = `${DIST}/cni`;
 
 export interface PluginCall {
