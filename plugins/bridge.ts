@@ -9,13 +9,13 @@
  * undone if a later one fails. The record (lib/store) names everything ADD makes before it makes
  * it, so DEL and GC tear down from it even with no netns, prevResult or runtimeConfig left.
  */
-import { existsSync } from "node:fs";
 import { cniError, CniErrorCode, type Plugin, type PluginContext, type Result, type ResultIp, type ResultRoute } from "../lib/cni/index.ts";
 import { formatIp, parseCidr } from "../lib/ip/index.ts";
-import { openHandle, type NetlinkHandle } from "../lib/netlink/index.ts";
+import { openHandle } from "../lib/netlink/index.ts";
 import { AttachmentStore, bootId, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
 import { parseBridgeConfig, type BridgeConfig } from "./bridge/config.ts";
-import { BRIDGE_ERROR, deleteLinkIfOwned, enableForwarding, ensureBridge, ensureGatewayAddress, pinBridgeMac, setPortVlans } from "./bridge/steps.ts";
+import { BRIDGE_ERROR, enableForwarding, ensureBridge, ensureGatewayAddress, pinBridgeMac, setPortVlans } from "./bridge/steps.ts";
+import { collectStale, deleteLinkIfOwned, teardownVeth } from "./common/attachment.ts";
 import { configureInterface, familyOf, gatewayOf } from "./common/container-ip.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
 import { Undo } from "./common/undo.ts";
@@ -174,7 +174,7 @@ export const plugin: Plugin<BridgeConfig> = {
     const records = store(ctx);
     const record = records.read<BridgeResources>(key);
     // Links first, then the address (an address must not be handed out while still configured).
-    teardownLinks(ctx, key, record, ctx.env.netns);
+    teardownVeth(ctx.log, key, record, ctx.env.netns);
     if (ctx.conf.ipamType !== undefined) await ctx.ipam("DEL");
     records.remove(key);
   },
@@ -217,24 +217,8 @@ export const plugin: Plugin<BridgeConfig> = {
   },
 
   async gc(ctx) {
-    const valid = ctx.validAttachments;
     if (ctx.conf.ipamType !== undefined) await ctx.ipam("GC");
-    if (valid === undefined) return; // no list: no information, collect nothing
-    const keep = new Set(valid.map((a) => `${a.containerID}\0${a.ifname}`));
-    const s = store(ctx);
-    const failures: string[] = [];
-    for (const key of s.list(ctx.conf.name)) {
-      if (keep.has(`${key.containerId}\0${key.ifname}`)) continue;
-      try {
-        const record = s.read<BridgeResources>(key);
-        teardownLinks(ctx, key, record, record?.netns);
-        s.remove(key);
-        ctx.log.info({ containerId: key.containerId, ifname: key.ifname }, "GC removed a stale attachment");
-      } catch (err) {
-        failures.push(`${key.containerId}/${key.ifname}: ${(err as Error).message}`);
-      }
-    }
-    if (failures.length > 0) throw cniError(BRIDGE_ERROR, "GC could not remove every stale attachment", failures.join("; "));
+    collectStale(ctx, store(ctx), ctx.conf.name, (key, record) => teardownVeth(ctx.log, key, record, record?.netns), BRIDGE_ERROR);
   },
 
   async status(ctx) {
@@ -248,32 +232,4 @@ const store = (ctx: Ctx) => new AttachmentStore(ctx.conf.stateDir);
 function normalizeCidr(text: string): string {
   const c = parseCidr(text);
   return `${formatIp(c.ip)}/${c.prefix}`;
-}
-
-/**
- * Remove the attachment's links: the container end when its namespace is still there (the host
- * end goes with it), and the host end by name otherwise, but only if it carries our alias.
- */
-function teardownLinks(ctx: Ctx, key: AttachmentKey, record: AttachmentRecord<BridgeResources> | undefined, netns: string | undefined): void {
-  const hostVeth = record?.resources.hostVeth ?? hostVethName(key.network, key.containerId, key.ifname);
-  const alias = ownerAlias(key.network, key.containerId, key.ifname);
-  if (netns !== undefined && netns !== "" && existsSync(netns)) {
-    let ctr: NetlinkHandle | undefined;
-    try {
-      ctr = openHandle(netns);
-    } catch {
-      ctr = undefined; // not a namespace any more
-    }
-    if (ctr !== undefined) {
-      try {
-        const end = ctr.linkFind(key.ifname);
-        if (end !== undefined && end.kind === "veth") deleteLinkIfOwned(ctr, key.ifname, () => true);
-      } finally {
-        ctr.close();
-      }
-    }
-  }
-  using host = openHandle();
-  deleteLinkIfOwned(host, hostVeth, (l) => l.alias === alias);
-  ctx.log.debug({ hostVeth }, "links removed");
 }

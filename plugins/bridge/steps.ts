@@ -2,7 +2,7 @@
  * The host-side steps of the bridge plugin: the bridge itself (created or adopted, race-free),
  * its gateway addresses, and teardown of one attachment's host-side link.
  */
-import { cniError, CniErrorCode } from "../../lib/cni/index.ts";
+import { cniError } from "../../lib/cni/index.ts";
 import { cidrsOverlap, formatCidr, makeCidr, parseCidr, parseIp } from "../../lib/ip/index.ts";
 import { isNetlinkError, type Link, type NetlinkHandle } from "../../lib/netlink/index.ts";
 import { sysctlSet } from "../../lib/sysctl/index.ts";
@@ -112,17 +112,3 @@ export function enableForwarding(host: NetlinkHandle, families: Set<4 | 6>): voi
   if (families.has(6)) sysctlSet("net.ipv6.conf.all.forwarding", 1, host.netns);
 }
 
-/** Delete a link if it exists and `owned` says it is ours; true when something was deleted. */
-export function deleteLinkIfOwned(handle: NetlinkHandle, name: string, owned: (link: Link) => boolean): boolean {
-  const link = handle.linkFind(name);
-  if (link === undefined || !owned(link)) return false;
-  try {
-    handle.linkDel(link);
-    return true;
-  } catch (err) {
-    if (isNetlinkError(err, "ENODEV")) return false; // gone meanwhile (its peer was deleted)
-    throw err;
-  }
-}
-
-export { CniErrorCode };

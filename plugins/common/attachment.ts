@@ -1,0 +1,83 @@
+/**
+ * What every veth-based plugin (bridge, ptp) does the same way with its attachments: tear one
+ * down from its record, and collect the stale ones on GC.
+ */
+import { existsSync } from "node:fs";
+import { cniError, type GcContext, type Logger } from "../../lib/cni/index.ts";
+import { isNetlinkError, openHandle, type Link, type NetlinkHandle } from "../../lib/netlink/index.ts";
+import type { AttachmentKey, AttachmentRecord, AttachmentStore } from "../../lib/store/index.ts";
+import { hostVethName, ownerAlias } from "./names.ts";
+
+/** Delete a link if it exists and `owned` says it is ours; true when something was deleted. */
+export function deleteLinkIfOwned(handle: NetlinkHandle, name: string, owned: (link: Link) => boolean): boolean {
+  const link = handle.linkFind(name);
+  if (link === undefined || !owned(link)) return false;
+  try {
+    handle.linkDel(link);
+    return true;
+  } catch (err) {
+    if (isNetlinkError(err, "ENODEV")) return false; // gone meanwhile (its peer was deleted)
+    throw err;
+  }
+}
+
+/**
+ * Remove an attachment's veth pair: the container end when its namespace is still there (the host
+ * end goes with it), and the host end by name otherwise, but only if it carries our alias.
+ */
+export function teardownVeth(
+  log: Logger,
+  key: AttachmentKey,
+  record: AttachmentRecord<{ hostVeth?: string }> | undefined,
+  netns: string | undefined,
+): void {
+  const hostVeth = record?.resources.hostVeth ?? hostVethName(key.network, key.containerId, key.ifname);
+  const alias = ownerAlias(key.network, key.containerId, key.ifname);
+  if (netns !== undefined && netns !== "" && existsSync(netns)) {
+    let ctr: NetlinkHandle | undefined;
+    try {
+      ctr = openHandle(netns);
+    } catch {
+      ctr = undefined; // not a namespace any more
+    }
+    if (ctr !== undefined) {
+      try {
+        const end = ctr.linkFind(key.ifname);
+        if (end !== undefined && end.kind === "veth") deleteLinkIfOwned(ctr, key.ifname, () => true);
+      } finally {
+        ctr.close();
+      }
+    }
+  }
+  using host = openHandle();
+  deleteLinkIfOwned(host, hostVeth, (l) => l.alias === alias);
+  log.debug({ hostVeth }, "links removed");
+}
+
+/**
+ * GC: tear down every recorded attachment of the network that the runtime no longer lists.
+ * No list means no information: nothing is removed. Keeps going past failures, then reports them.
+ */
+export function collectStale<C>(
+  ctx: GcContext<C>,
+  store: AttachmentStore,
+  network: string,
+  teardown: (key: AttachmentKey, record: AttachmentRecord<{ hostVeth?: string }> | undefined) => void,
+  errorCode: number,
+): void {
+  const valid = ctx.validAttachments;
+  if (valid === undefined) return;
+  const keep = new Set(valid.map((a) => `${a.containerID}\0${a.ifname}`));
+  const failures: string[] = [];
+  for (const key of store.list(network)) {
+    if (keep.has(`${key.containerId}\0${key.ifname}`)) continue;
+    try {
+      teardown(key, store.read(key));
+      store.remove(key);
+      ctx.log.info({ containerId: key.containerId, ifname: key.ifname }, "GC removed a stale attachment");
+    } catch (err) {
+      failures.push(`${key.containerId}/${key.ifname}: ${(err as Error).message}`);
+    }
+  }
+  if (failures.length > 0) throw cniError(errorCode, "GC could not remove every stale attachment", failures.join("; "));
+}
