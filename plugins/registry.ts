@@ -23,6 +23,10 @@ export const PLUGINS: Record<string, PluginEntry> = {
     summary: "IPAM: addresses from ranges or automatic RFC 1918 pools (reference-compatible store)",
     load: async () => (await import("./host-local.ts")).plugin as Plugin<unknown>,
   },
+  ptp: {
+    summary: "a veth pair straight between host and container, routed (no bridge)",
+    load: async () => (await import("./ptp.ts")).plugin as Plugin<unknown>,
+  },
   static: {
     summary: "IPAM: the addresses, routes and DNS given in the config",
     load: async () => (await import("./static.ts")).plugin as Plugin<unknown>,

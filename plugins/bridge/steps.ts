@@ -106,9 +106,4 @@ export function pinBridgeMac(host: NetlinkHandle, bridge: string): void {
   if (br.mac !== undefined) host.linkSetMac(br, br.mac);
 }
 
-/** Forwarding on, per family (written only when not already on; never reverted). */
-export function enableForwarding(host: NetlinkHandle, families: Set<4 | 6>): void {
-  if (families.has(4)) sysctlSet("net.ipv4.ip_forward", 1, host.netns);
-  if (families.has(6)) sysctlSet("net.ipv6.conf.all.forwarding", 1, host.netns);
-}
 
