@@ -19,6 +19,14 @@ export const PLUGINS: Record<string, PluginEntry> = {
     summary: "a veth pair into a Linux bridge, with an address from IPAM (Docker's default network)",
     load: async () => (await import("./bridge.ts")).plugin as Plugin<unknown>,
   },
+  container: {
+    summary: "join another container's network namespace (docker --net=container:NAME)",
+    load: async () => (await import("./container.ts")).plugin as Plugin<unknown>,
+  },
+  host: {
+    summary: "share the host's network namespace (docker --net=host)",
+    load: async () => (await import("./host.ts")).plugin as Plugin<unknown>,
+  },
   "host-local": {
     summary: "IPAM: addresses from ranges or automatic RFC 1918 pools (reference-compatible store)",
     load: async () => (await import("./host-local.ts")).plugin as Plugin<unknown>,

@@ -5,8 +5,12 @@ export {
   createNamedNetns,
   currentNetns,
   deleteNamedNetns,
+  isMountPoint,
   isNetnsPath,
   pathExists,
+  pinNewNetns,
+  processesInNetns,
+  unbindNetns,
   unpinNetns,
   withNetns,
 } from "./netns.ts";

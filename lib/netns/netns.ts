@@ -5,7 +5,7 @@
  * setns() affects only the calling thread. Everything here is synchronous on purpose:
  * a section run inside a namespace must never await, or other work would run there.
  */
-import { fstatSync, mkdirSync, closeSync, openSync, statSync, unlinkSync, readFileSync } from "node:fs";
+import { fstatSync, mkdirSync, closeSync, openSync, readdirSync, statSync, unlinkSync, readFileSync } from "node:fs";
 import {
   sys,
   CLONE_NEWNET,
@@ -156,22 +156,60 @@ export function createNamedNetns(name: string, dir: string = NETNS_RUN_DIR): str
   const path = `${dir}/${name}`;
   closeSync(openSync(path, "wx", 0o444));
   try {
-    const origin = currentNetns();
-    try {
-      sys.unshare(CLONE_NEWNET);
-      try {
-        sys.mount("/proc/thread-self/ns/net", path, "none", MS_BIND, null);
-      } finally {
-        sys.setns(origin.fd, CLONE_NEWNET);
-      }
-    } finally {
-      origin.close();
-    }
+    pinNewNetns(path);
   } catch (err) {
     unlinkSync(path);
     throw err;
   }
   return path;
+}
+
+/** Create a new, empty network namespace and bind it onto the existing file `path`. */
+export function pinNewNetns(path: string): void {
+  const origin = currentNetns();
+  try {
+    sys.unshare(CLONE_NEWNET);
+    try {
+      sys.mount("/proc/thread-self/ns/net", path, "none", MS_BIND, null);
+    } finally {
+      sys.setns(origin.fd, CLONE_NEWNET);
+    }
+  } finally {
+    origin.close();
+  }
+}
+
+/** Detach whatever namespace is bound at `path`, keeping the file (not mounted is fine). */
+export function unbindNetns(path: string): void {
+  try {
+    sys.umount2(path, MNT_DETACH);
+  } catch (err) {
+    if (!hasErrno(err, "EINVAL") && !hasErrno(err, "ENOENT")) throw err;
+  }
+}
+
+/** True when `path` is a mount point (a bind-mounted namespace, not a /proc link). */
+export function isMountPoint(path: string): boolean {
+  return mountpointFsType(path) !== undefined;
+}
+
+/**
+ * PIDs of processes whose network namespace is the one at `path` (a scan of /proc: use it for
+ * rare checks, never on a hot path).
+ */
+export function processesInNetns(path: string): number[] {
+  const target = statSync(path, { bigint: true });
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const st = statSync(`/proc/${entry}/ns/net`, { bigint: true });
+      if (st.ino === target.ino && st.dev === target.dev) pids.push(Number(entry));
+    } catch {
+      // The process exited, or is not ours to inspect.
+    }
+  }
+  return pids;
 }
 
 /** Pin an existing namespace (by path or fd path) at `target` with a bind mount. */

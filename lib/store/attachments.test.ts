@@ -70,3 +70,15 @@ describe("AttachmentStore after a process killed mid-write", () => {
     expect(readdirSync(s.networkDir("net1")).filter((f) => !f.startsWith("."))).toEqual([]);
   });
 });
+
+describe("AttachmentStore.findContainer", () => {
+  it("finds a container's records on every network, and nothing for an unknown one", () => {
+    const s = store();
+    s.write(record("c9"));
+    s.write({ ...record("c9"), network: "net2", netns: "/run/netns/x" });
+    s.write(record("other"));
+    expect(s.findContainer("c9").map((r) => r.network).sort()).toEqual(["net1", "net2"]);
+    expect(s.findContainer("nobody")).toEqual([]);
+    expect(() => s.findContainer("../x")).toThrowError(/Invalid container ID/);
+  });
+});

@@ -122,6 +122,33 @@ export class AttachmentStore {
     }
   }
 
+  /** Every record of one container, on any network (one lookup per network directory). */
+  findContainer(containerId: string): AttachmentRecord[] {
+    component("container ID", containerId);
+    let networks: string[];
+    try {
+      networks = readdirSync(this.root);
+    } catch {
+      return [];
+    }
+    const out: AttachmentRecord[] = [];
+    for (const network of networks) {
+      if (network.startsWith(".")) continue;
+      let files: string[];
+      try {
+        files = readdirSync(`${this.root}/${network}/${containerId}`);
+      } catch {
+        continue;
+      }
+      for (const f of files) {
+        if (!f.endsWith(".json") || f.startsWith(".")) continue;
+        const record = this.read({ network, containerId, ifname: f.slice(0, -5) });
+        if (record !== undefined) out.push(record);
+      }
+    }
+    return out;
+  }
+
   /** Every record key of a network (one directory listing per container: no file reads). */
   list(network: string): AttachmentKey[] {
     const dir = this.networkDir(network);
