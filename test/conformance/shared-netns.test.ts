@@ -63,10 +63,19 @@ describe("host", () => {
     const up0 = ifaces.findIndex((i) => i.name === "up0");
     expect(out.json?.ips).toEqual(expect.arrayContaining([{ address: "10.80.0.1/24", interface: up0 }]));
     expect(out.json?.dns).toEqual({ nameservers: ["10.80.0.53"], search: ["example.test"] });
+    // A process started in the namespace now is on the host: it reaches the "outside" namespace.
+    const outside = TestNetns.create("x");
+    extra.push(outside);
+    host.run("ip", ["link", "set", "up1", "netns", outside.path]);
+    outside.run("ip", ["addr", "add", "10.80.0.2/24", "dev", "up1"]);
+    outside.run("ip", ["link", "set", "up1", "up"]);
+    expect(ctr.run("ping", ["-c", "1", "-W", "2", "10.80.0.2"])).toMatch(/1 received/);
     const del = call("host", {}, { command: "DEL" });
     expect(del.status, del.stdout).toBe(0);
     expect(ctr.linkNames()).toEqual(["lo"]);
     expect(host.linkNames()).toContain("up0"); // DEL never touches the host's interfaces
+    expect((host.ipJson(["addr", "show", "up0"]) as { addr_info: { local: string }[] }[])[0]?.addr_info.map((a) => a.local)).toContain("10.80.0.1");
+    expect(host.run("ping", ["-c", "1", "-W", "2", "10.80.0.2"])).toMatch(/1 received/);
     expect(call("host", {}, { command: "DEL" }).status).toBe(0);
   });
 
@@ -108,6 +117,25 @@ describe("container", () => {
     expect(call("container", { netns: target.path }, { command: "DEL" }).status).toBe(0);
     expect(ctr.linkNames()).toEqual(["lo"]);
     expect(target.linkNames().sort()).toEqual(["eth0", "eth9", "lo"]);
+  });
+
+  it("a second container joined to the first reaches the first's server on 127.0.0.1, and DEL leaves the first intact", async () => {
+    const first = TestNetns.create("t");
+    extra.push(first);
+    first.run("ip", ["link", "add", "eth0", "type", "veth", "peer", "name", "eth9"]);
+    first.run("ip", ["addr", "add", "10.82.0.5/24", "dev", "eth0"]);
+    const server = spawn("nsenter", [`--net=${first.path}`, "--", process.execPath, "-e",
+      'require("node:http").createServer((q, r) => r.end("hello from the first")).listen(18080, "127.0.0.1")'], { stdio: "ignore" });
+    children.push(server);
+    await new Promise((r) => setTimeout(r, 400));
+    const out = call("container", { netns: first.path });
+    expect(out.status, out.stdout).toBe(0);
+    const fetchScript = 'fetch("http://127.0.0.1:18080").then(r => r.text()).then(t => process.stdout.write(t))';
+    expect(ctr.run(process.execPath, ["-e", fetchScript])).toBe("hello from the first");
+    expect(call("container", { netns: first.path }, { command: "DEL" }).status).toBe(0);
+    expect(ctr.linkNames()).toEqual(["lo"]);
+    expect(first.linkNames().sort()).toEqual(["eth0", "eth9", "lo"]);
+    expect(first.run(process.execPath, ["-e", fetchScript])).toBe("hello from the first");
   });
 
   it("joins a container by its ID (from berth's attachment records) and by pid", async () => {
