@@ -23,6 +23,10 @@ export const PLUGINS: Record<string, PluginEntry> = {
     summary: "join another container's network namespace (docker --net=container:NAME)",
     load: async () => (await import("./container.ts")).plugin as Plugin<unknown>,
   },
+  dnsfiles: {
+    summary: "chained: writes the container's resolv.conf, hosts and hostname (Docker's rules)",
+    load: async () => (await import("./dnsfiles.ts")).plugin as Plugin<unknown>,
+  },
   host: {
     summary: "share the host's network namespace (docker --net=host)",
     load: async () => (await import("./host.ts")).plugin as Plugin<unknown>,

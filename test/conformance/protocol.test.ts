@@ -17,6 +17,8 @@ const ALL: Record<string, object> = {
   static: { ipam: { type: "static", addresses: [{ address: "10.66.0.2/24" }] } },
   host: {},
   container: { netns: "/proc/self/ns/net" },
+  // Never written: every call here fails before ADD's work.
+  dnsfiles: { runtimeConfig: { dnsFiles: { dir: "/nonexistent/berth-dnsfiles" } } },
 };
 const VERSIONS = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];
 
@@ -125,8 +127,8 @@ describe.each(Object.keys(ALL))("%s: bad input gets the spec's error codes", (pl
     expectError(call(plugin, { command: "STATUS", stdin: conf(plugin, { cniVersion: "1.0.0" }) }), 1);
   });
 
-  // IPAM plugins never enter CNI_NETNS, so only the others are asked about a missing one.
-  if (plugin !== "host-local" && plugin !== "static") {
+  // IPAM plugins and dnsfiles never enter CNI_NETNS, so only the others are asked about a missing one.
+  if (plugin !== "host-local" && plugin !== "static" && plugin !== "dnsfiles") {
     it("a CNI_NETNS that does not exist → an error naming it, and nothing printed but the error", () => {
       const out = call(plugin, { netns: "/run/netns/berth-missing-ns" });
       expect(out.status).not.toBe(0);
