@@ -5,9 +5,10 @@
  * host routes the container's address to its veth.
  *
  * Like bridge, ADD writes an attachment record before creating anything and undoes its steps on
- * failure; DEL and GC tear down from the record.
+ * failure; DEL and GC tear down from the record. With berth's `peer` key the pair joins two
+ * containers directly instead (ptp/peer.ts).
  */
-import { cniError, CniErrorCode, type CniEnv, type NetConf, type Plugin, type PluginContext, type Result, type ResultIp, type ResultRoute } from "../lib/cni/index.ts";
+import { cniError, CniErrorCode, ifnameProblem, type CniEnv, type NetConf, type Plugin, type PluginContext, type Result, type ResultIp, type ResultRoute } from "../lib/cni/index.ts";
 import { formatIp, makeCidr, networkAddress, parseCidr, parseIp } from "../lib/ip/index.ts";
 import { isNetlinkError, openHandle } from "../lib/netlink/index.ts";
 import { AttachmentStore, DEFAULT_STATE_DIR, bootId, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
@@ -17,6 +18,7 @@ import { enableForwarding } from "./common/forwarding.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
 import { Undo } from "./common/undo.ts";
 import { CHECK_FAILED, openContainerHandle } from "./netns-handle.ts";
+import { addPeerPair, delPeerPair, type PeerResources } from "./ptp/peer.ts";
 
 const PTP_ERROR = 100;
 const PORT_UP_TIMEOUT_MS = 10_000;
@@ -27,6 +29,9 @@ interface PtpConfig {
   ipamType: string;
   dns: NetConf["dns"];
   stateDir: string;
+  /** Container↔container mode (berth): the other container's ID or namespace path. */
+  peer: string | undefined;
+  peerIfname: string | undefined;
 }
 
 interface PtpResources {
@@ -51,11 +56,21 @@ function parsePtpConfig(raw: NetConf, _env: CniEnv): PtpConfig {
   if (raw.ipMasq === true) {
     throw cniError(CniErrorCode.UNSUPPORTED_FIELD, "unsupported field ipMasq: true", "berth's ptp does not masquerade yet (coming with its NAT support): set ipMasq to false");
   }
+  for (const k of ["peer", "peerIfname"] as const) {
+    if (raw[k] !== undefined && (typeof raw[k] !== "string" || raw[k] === "")) {
+      throw cniError(CniErrorCode.INVALID_CONFIG, `invalid ${k}`, `${k} must be a non-empty string, got ${JSON.stringify(raw[k])}`);
+    }
+  }
+  if (typeof raw.peerIfname === "string" && ifnameProblem(raw.peerIfname) !== undefined) {
+    throw cniError(CniErrorCode.INVALID_CONFIG, "invalid peerIfname", `an interface name ${ifnameProblem(raw.peerIfname)}`);
+  }
   return {
     name: raw.name,
     mtu: typeof mtu === "number" && mtu > 0 ? mtu : undefined,
     ipamType,
     dns: raw.dns,
+    peer: typeof raw.peer === "string" ? raw.peer : undefined,
+    peerIfname: typeof raw.peerIfname === "string" ? raw.peerIfname : undefined,
     stateDir: typeof raw.stateDir === "string" && raw.stateDir !== "" ? raw.stateDir : process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR,
   };
 }
@@ -70,6 +85,7 @@ export const plugin: Plugin<PtpConfig> = {
 
   async add(ctx) {
     const conf = ctx.conf;
+    if (conf.peer !== undefined) return addPeerPair(ctx, { ...conf, peer: conf.peer });
     const key = keyOf(ctx);
     const netns = ctx.env.netns as string;
     const records = store(ctx);
@@ -166,7 +182,11 @@ export const plugin: Plugin<PtpConfig> = {
   async del(ctx) {
     const key = keyOf(ctx);
     const records = store(ctx);
-    teardownVeth(ctx.log, key, records.read(key), ctx.env.netns);
+    const record = records.read<PtpResources & Partial<PeerResources>>(key);
+    if (record?.resources.other !== undefined) {
+      return delPeerPair(ctx, { ...ctx.conf, peer: ctx.conf.peer ?? record.resources.other.netns }, record as AttachmentRecord<PeerResources>);
+    }
+    teardownVeth(ctx.log, key, record, ctx.env.netns);
     await ctx.ipam("DEL");
     records.remove(key);
   },
@@ -179,8 +199,10 @@ export const plugin: Plugin<PtpConfig> = {
     const problems: string[] = [];
     using host = openHandle();
     using ctr = openContainerHandle(ctx.env.netns);
-    const hostVeth = store(ctx).read<PtpResources>(key)?.resources.hostVeth ?? hostVethName(key.network, key.containerId, key.ifname);
-    if (host.linkFind(hostVeth) === undefined) problems.push(`host veth "${hostVeth}" is missing`);
+    const record = store(ctx).read<PtpResources & Partial<PeerResources>>(key);
+    const hostVeth = record?.resources.hostVeth ?? hostVethName(key.network, key.containerId, key.ifname);
+    const peerMode = record?.resources.other !== undefined || ctx.conf.peer !== undefined;
+    if (!peerMode && host.linkFind(hostVeth) === undefined) problems.push(`host veth "${hostVeth}" is missing`);
     const end = ctr.linkFind(key.ifname);
     if (end === undefined) problems.push(`interface "${key.ifname}" is missing from ${ctx.env.netns}`);
     else {

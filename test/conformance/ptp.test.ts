@@ -110,3 +110,43 @@ describe("ptp", () => {
     expect(env.run("ADD", 0, { ...conf, ipam: undefined }, {}, "ptp").json?.code).toBe(7);
   });
 });
+
+describe("ptp container↔container (peer)", () => {
+  it("joins two namespaces directly over /32 addresses, with nothing new in the host; DEL from either side removes everything", () => {
+    env = new BridgeEnv(2);
+    const e = env;
+    const hostBefore = e.host.linkNames();
+    const base = ptpConf(e);
+    // Container 0 exists on another network already; container 1 is peered to it by ID.
+    const first = { ...e.conf(), stateDir: `${e.dir}/state` };
+    ok(e.run("ADD", 0, first));
+    const conf = { ...base, peer: "ctr-0", peerIfname: "p2p0" };
+    const out = ok(e.run("ADD", 1, conf, {}, "ptp")).json!;
+    const mine = (out.ips as { address: string }[])[0]!.address;
+    expect(mine).toMatch(/^10\.70\.0\.\d+\/32$/);
+    expect(out.routes).toEqual([{ dst: expect.stringMatching(/^10\.70\.0\.\d+\/32$/) }]);
+    const theirs = (out.routes as { dst: string }[])[0]!.dst.split("/")[0]!;
+    expect(ping(e.ctr(1), theirs)).toBe(true);
+    expect(ping(e.ctr(0), mine.split("/")[0]!)).toBe(true);
+    expect(e.ctr(0).linkNames()).toContain("p2p0");
+    // Nothing new in the simulated host but the bridge network's own links.
+    expect(e.host.linkNames().filter((n) => !hostBefore.includes(n) && !n.startsWith("veth") && n !== e.bridge)).toEqual([]);
+    expect(e.host.linkNames().filter((n) => n.startsWith("veth"))).toHaveLength(1); // container 0's bridge port only
+    // DEL from the peer's side (container 0's attachment p2p0) removes the pair and both addresses.
+    ok(e.run("DEL", 0, conf, { ifname: "p2p0" }, "ptp"));
+    expect(e.ctr(1).linkNames()).toEqual(["lo"]);
+    expect(e.ctr(0).linkNames()).not.toContain("p2p0");
+    expect(readdirSync(`${e.dir}/ipam/ptpnet`).filter((f) => /^\d/.test(f))).toEqual([]);
+    expect(existsSync(`${e.dir}/state/ptpnet`) ? readdirSync(`${e.dir}/state/ptpnet`).filter((f) => !f.startsWith(".")) : []).toEqual([]);
+    ok(e.run("DEL", 1, conf, {}, "ptp"));
+    ok(e.run("DEL", 0, first));
+  });
+
+  it("names a peer that does not exist, and changes nothing", () => {
+    env = new BridgeEnv(1);
+    const out = env.run("ADD", 0, { ...ptpConf(env), peer: "nobody" }, {}, "ptp");
+    expect(out.json?.code).toBe(103);
+    expect(out.json?.msg).toMatch(/nobody/);
+    expect(env.ctr(0).linkNames()).toEqual(["lo"]);
+  });
+});
