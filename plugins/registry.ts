@@ -39,9 +39,17 @@ export const PLUGINS: Record<string, PluginEntry> = {
     summary: "a veth pair straight between host and container, routed (no bridge)",
     load: async () => (await import("./ptp.ts")).plugin as Plugin<unknown>,
   },
+  tuning: {
+    summary: "chained: MAC, MTU, promisc, allmulti, txqueuelen and net.* sysctls of an interface, restored on DEL",
+    load: async () => (await import("./tuning.ts")).plugin as Plugin<unknown>,
+  },
   static: {
     summary: "IPAM: the addresses, routes and DNS given in the config",
     load: async () => (await import("./static.ts")).plugin as Plugin<unknown>,
+  },
+  macvlan: {
+    summary: "a macvlan of a host interface (the default route's unless set), with an address from IPAM",
+    load: async () => (await import("./macvlan.ts")).plugin as Plugin<unknown>,
   },
   none: {
     summary: "a namespace of its own with only lo up (docker --net=none)",
