@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { TestNetns } from "../test/harness/index.ts";
 import { benchVersion, REFERENCE_DIR } from "./startup.ts";
 import { benchVeth } from "./veth.ts";
-import { benchBridge } from "./bridge.ts";
+import { benchAttach } from "./attach.ts";
 import { printTable } from "./stats.ts";
 
 if (!existsSync(`${REFERENCE_DIR}/bridge`)) {
@@ -18,7 +18,8 @@ const host = TestNetns.create("bh");
 try {
   printTable("Plugin start-up (CNI_COMMAND=VERSION, hyperfine, median of 30)", benchVersion(host));
   printTable("Creating a veth pair with its peer in another namespace (median of 200)", benchVeth(host));
-  printTable("bridge + host-local, exec'd in a simulated host (p50)", benchBridge(host));
+  printTable("bridge + host-local, exec'd in a simulated host (p50)", benchAttach(host, "bridge", 100));
+  printTable("ptp and macvlan + host-local (p50)", [...benchAttach(host, "ptp", 20), ...benchAttach(host, "macvlan", 20)]);
 } finally {
   host.destroy();
 }
