@@ -15,7 +15,7 @@ import { openHandle } from "../lib/netlink/index.ts";
 import { AttachmentStore, bootId, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
 import { parseBridgeConfig, type BridgeConfig } from "./bridge/config.ts";
 import { BRIDGE_ERROR, ensureBridge, ensureGatewayAddress, pinBridgeMac, setPortVlans } from "./bridge/steps.ts";
-import { collectStale, deleteLinkIfOwned, teardownVeth } from "./common/attachment.ts";
+import { collectStale, deleteLinkIfOwned, ownsHostVeth, teardownVeth } from "./common/attachment.ts";
 import { configureInterface, familyOf, gatewayOf } from "./common/container-ip.ts";
 import { enableForwarding } from "./common/forwarding.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
@@ -99,7 +99,7 @@ export const plugin: Plugin<BridgeConfig> = {
       }
 
       // Stale leftovers of a killed ADD of this very attachment carry our alias: replace them.
-      deleteLinkIfOwned(host, hostVeth, (l) => l.alias === alias);
+      deleteLinkIfOwned(host, hostVeth, (l) => ownsHostVeth(l, alias));
       host.linkAdd({
         kind: "veth",
         name: hostVeth,

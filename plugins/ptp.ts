@@ -12,7 +12,7 @@ import { cniError, CniErrorCode, ifnameProblem, type CniEnv, type NetConf, type 
 import { formatIp, makeCidr, networkAddress, parseCidr, parseIp } from "../lib/ip/index.ts";
 import { isNetlinkError, openHandle } from "../lib/netlink/index.ts";
 import { AttachmentStore, DEFAULT_STATE_DIR, bootId, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
-import { collectStale, deleteLinkIfOwned, teardownVeth } from "./common/attachment.ts";
+import { collectStale, deleteLinkIfOwned, ownsHostVeth, teardownVeth } from "./common/attachment.ts";
 import { familyOf, gatewayOf, prepareInterface } from "./common/container-ip.ts";
 import { enableForwarding } from "./common/forwarding.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
@@ -110,7 +110,7 @@ export const plugin: Plugin<PtpConfig> = {
       const families = new Set(ips.map((ip) => familyOf(ip.address)));
       enableForwarding(host, families);
 
-      deleteLinkIfOwned(host, hostVeth, (l) => l.alias === alias);
+      deleteLinkIfOwned(host, hostVeth, (l) => ownsHostVeth(l, alias));
       host.linkAdd({
         kind: "veth",
         name: hostVeth,

@@ -22,6 +22,15 @@ export function deleteLinkIfOwned(handle: NetlinkHandle, name: string, owned: (l
 }
 
 /**
+ * Whether a host-side link named after an attachment is that attachment's veth: it carries the
+ * attachment's alias, or is a veth with no alias at all (an ADD killed between creating the pair
+ * and labelling it; the kernel takes no alias at creation). The name itself is a hash of the key.
+ */
+export function ownsHostVeth(link: Link, alias: string): boolean {
+  return link.alias === alias || (link.kind === "veth" && (link.alias === undefined || link.alias === ""));
+}
+
+/**
  * Remove an attachment's veth pair: the container end when its namespace is still there (the host
  * end goes with it), and the host end by name otherwise, but only if it carries our alias.
  */
@@ -50,7 +59,7 @@ export function teardownVeth(
     }
   }
   using host = openHandle();
-  deleteLinkIfOwned(host, hostVeth, (l) => l.alias === alias);
+  deleteLinkIfOwned(host, hostVeth, (l) => ownsHostVeth(l, alias));
   log.debug({ hostVeth }, "links removed");
 }
 
