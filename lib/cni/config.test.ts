@@ -184,6 +184,11 @@ describe("validAttachments (GC)", () => {
     expect(validAttachments({ ...base })).toBeUndefined();
   });
 
+  it("reads null (libcni's encoding of a Go nil slice) as no information, never as 'nothing is valid'", () => {
+    expect(validAttachments({ ...base, "cni.dev/valid-attachments": null, "cni.dev/attachments": null })).toBeUndefined();
+    expect(validAttachments({ ...base, "cni.dev/attachments": null })).toBeUndefined();
+  });
+
   it("keeps an explicit empty list as [] (everything is stale), distinct from undefined", () => {
     expect(validAttachments({ ...base, "cni.dev/valid-attachments": [] })).toEqual([]);
     expect(validAttachments({ ...base, "cni.dev/attachments": [] })).toEqual([]);

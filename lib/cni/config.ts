@@ -98,7 +98,9 @@ export function peekVersion(bytes: Uint8Array | undefined): string | undefined {
 export function validAttachments(conf: Record<string, unknown>): GcAttachment[] | undefined {
   const key = conf["cni.dev/valid-attachments"] !== undefined ? "cni.dev/valid-attachments" : "cni.dev/attachments";
   const list = conf[key];
-  if (list === undefined) return undefined;
+  // null is what libcni sends for a Go nil slice: read it, like a missing key, as "no information"
+  // (collect nothing) rather than as "nothing is valid", which would tear down live attachments.
+  if (list === undefined || list === null) return undefined;
   if (!Array.isArray(list)) throw cniError(CniErrorCode.DECODE, `Invalid ${key}`, `it must be a list, got ${JSON.stringify(list)}`);
   return list.map((a: unknown, i) => {
     if (!isObject(a) || typeof a.containerID !== "string" || typeof a.ifname !== "string") {
