@@ -54,4 +54,4 @@ clean:
 
 # Long runs of the load and failure tests (BERTH_STRESS_SCALE multiplies their counts).
 stress: build
-	BERTH_STRESS_SCALE=$${BERTH_STRESS_SCALE:-10} $(VITEST) run --project conformance test/conformance/bridge-stress.test.ts
+	BERTH_STRESS_SCALE=$${BERTH_STRESS_SCALE:-10} $(VITEST) run --project conformance test/conformance/attach-stress.test.ts

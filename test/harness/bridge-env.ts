@@ -63,7 +63,7 @@ export class BridgeEnv {
 
   runAsync(command: string, i: number, conf: Record<string, unknown>, onSpawn?: (c: ChildProcess) => void, over: Partial<PluginCall> = {}) {
     return execPluginAsync(
-      "bridge",
+      typeof conf.type === "string" ? conf.type : "bridge",
       { command, containerId: `ctr-${i}`, netns: this.containers[i]?.path, ifname: "eth0", stdin: conf, host: this.host, ...over },
       onSpawn,
     );
