@@ -14,7 +14,7 @@ import { formatIp, parseCidr } from "../lib/ip/index.ts";
 import { openHandle } from "../lib/netlink/index.ts";
 import { AttachmentStore, bootId, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
 import { parseBridgeConfig, type BridgeConfig } from "./bridge/config.ts";
-import { BRIDGE_ERROR, ensureBridge, ensureGatewayAddress, pinBridgeMac, setPortVlans } from "./bridge/steps.ts";
+import { BRIDGE_ERROR, ensureBridge, ensureOutsideLinks, ensureGatewayAddress, pinBridgeMac, setPortVlans } from "./bridge/steps.ts";
 import { collectStale, deleteLinkIfOwned, ownsHostVeth, teardownVeth } from "./common/attachment.ts";
 import { configureInterface, familyOf, gatewayOf } from "./common/container-ip.ts";
 import { enableForwarding } from "./common/forwarding.ts";
@@ -81,6 +81,7 @@ export const plugin: Plugin<BridgeConfig> = {
       ctx.log.debug({ ...extra, ms: Number((performance.now() - started).toFixed(2)) }, what);
     try {
       const br = ensureBridge(host, conf);
+      ensureOutsideLinks(host, conf, br);
       step("bridge ready", { bridge: conf.bridge });
 
       let ips: ResultIp[] = [];

@@ -189,6 +189,16 @@ export class NetlinkHandle {
     link.linkSetBridgePort(this.conn, ref, port);
   }
 
+  /** Equivalent to `bridge fdb append MAC dev LINK dst DST self permanent`. */
+  fdbAppend(ref: LinkRef, mac: string, dst?: string): void {
+    neigh.fdbAppend(this.conn, ref, mac, dst);
+  }
+
+  /** Equivalent to `bridge fdb del MAC dev LINK dst DST self`. */
+  fdbDel(ref: LinkRef, mac: string, dst?: string): void {
+    neigh.fdbDel(this.conn, ref, mac, dst);
+  }
+
   /** Equivalent to `bridge vlan add dev PORT vid VID [pvid] [untagged]`. */
   bridgeVlanAdd(ref: LinkRef, specs: readonly BridgeVlanSpec[]): void {
     bridgeVlanAdd(this.conn, ref, specs);

@@ -7,15 +7,18 @@ import { linkIndex, type LinkRef } from "./link.ts";
 import { NEIGH_STATES, type NeighState } from "./names.ts";
 import {
   AF_INET,
+  AF_BRIDGE,
   AF_INET6,
   AF_UNSPEC,
   NDA_DST,
   NDA_IFINDEX,
   NDA_LLADDR,
+  NLM_F_APPEND,
   NLM_F_CREATE,
   NLM_F_EXCL,
   NLM_F_REPLACE,
   NTF_ROUTER,
+  NTF_SELF,
   NUD_PERMANENT,
   RTM_DELNEIGH,
   RTM_GETNEIGH,
@@ -109,4 +112,25 @@ export function neighAdd(conn: NetlinkConn, link: LinkRef, spec: NeighSpec, repl
 
 export function neighDel(conn: NetlinkConn, link: LinkRef, ip: string): void {
   conn.request(`delete neighbour ${ip} on link ${describeLinkRef(link)}`, RTM_DELNEIGH, 0, neighRequest(conn, link, ip, undefined, 0));
+}
+
+function fdbRequest(conn: NetlinkConn, link: LinkRef, mac: string, dst: string | undefined): Uint8Array {
+  const attrs: Attr[] = [attr.mac(NDA_LLADDR, parseMac(mac))];
+  if (dst !== undefined) attrs.push(attr.ip(NDA_DST, parseIp(dst)));
+  const head = encodeNdMsg({ family: AF_BRIDGE, index: linkIndex(conn, link), state: NUD_PERMANENT, flags: NTF_SELF });
+  return concatBytes([head, encodeAttrs(attrs)]);
+}
+
+/**
+ * Equivalent to `bridge fdb append MAC dev LINK dst DST self permanent`: on a VXLAN device, the
+ * all-zeros MAC with a remote's address floods unknown traffic to that remote (static remotes).
+ */
+export function fdbAppend(conn: NetlinkConn, link: LinkRef, mac: string, dst?: string): void {
+  const op = `append fdb entry ${mac}${dst ? ` dst ${dst}` : ""} on link ${describeLinkRef(link)}`;
+  conn.request(op, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_APPEND, fdbRequest(conn, link, mac, dst));
+}
+
+/** Equivalent to `bridge fdb del MAC dev LINK dst DST self`. */
+export function fdbDel(conn: NetlinkConn, link: LinkRef, mac: string, dst?: string): void {
+  conn.request(`delete fdb entry ${mac} on link ${describeLinkRef(link)}`, RTM_DELNEIGH, 0, fdbRequest(conn, link, mac, dst));
 }

@@ -12,6 +12,21 @@ export interface VlanTrunk {
   maxID: number;
 }
 
+/** berth's multi-host overlay: a VXLAN device enslaved to the bridge. */
+export interface VxlanOverlay {
+  vni: number;
+  /** Device name (default "vx" + vni). */
+  name: string;
+  /** UDP port (default 4789, IANA's). */
+  port: number;
+  local?: string;
+  /** Multicast group, or none with static `remotes`. */
+  group?: string;
+  remotes: string[];
+  /** Underlay device (default: chosen by the kernel's routing). */
+  dev?: string;
+}
+
 export interface BridgeConfig {
   name: string;
   bridge: string;
@@ -33,6 +48,10 @@ export interface BridgeConfig {
   ipamType: string | undefined;
   /** Where attachment records live (berth key; BERTH_STATE_DIR or /var/lib/berth/cni). */
   stateDir: string;
+  /** berth: join the bridge to a VXLAN overlay. */
+  vxlan: VxlanOverlay | undefined;
+  /** berth: an existing host interface to enslave to the bridge (the br0 + em1 recipe). */
+  uplink: string | undefined;
 }
 
 const invalid = (key: string, why: string) => cniError(CniErrorCode.INVALID_CONFIG, `invalid ${key}`, why);
@@ -83,6 +102,35 @@ function parseMacSources(raw: NetConf, env: CniEnv): string | undefined {
   return undefined;
 }
 
+const IP_TEXT = /^[0-9a-fA-F:.]+$/;
+
+function parseVxlan(raw: NetConf): VxlanOverlay | undefined {
+  const v = raw.vxlan;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "object" || Array.isArray(v)) throw invalid("vxlan", 'vxlan must be an object such as {"vni": 42, "remotes": ["192.0.2.2"]}');
+  const o = v as Record<string, unknown>;
+  const vni = o.vni;
+  if (typeof vni !== "number" || !Number.isInteger(vni) || vni < 0 || vni > 0xffffff) throw invalid("vxlan.vni", `vxlan.vni must be an integer from 0 to 16777215, got ${JSON.stringify(vni)}`);
+  const port = o.port ?? 4789;
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) throw invalid("vxlan.port", `vxlan.port must be a UDP port, got ${JSON.stringify(port)}`);
+  const name = o.name ?? `vx${vni}`;
+  if (typeof name !== "string" || Buffer.byteLength(name) > 15 || /[/:\s]/.test(name)) throw invalid("vxlan.name", `vxlan.name must be an interface name, got ${JSON.stringify(name)}`);
+  const ipOf = (k: string): string | undefined => {
+    const x = o[k];
+    if (x === undefined) return undefined;
+    if (typeof x !== "string" || !IP_TEXT.test(x)) throw invalid(`vxlan.${k}`, `vxlan.${k} must be an IP address, got ${JSON.stringify(x)}`);
+    return x;
+  };
+  const remotes = o.remotes ?? [];
+  if (!Array.isArray(remotes) || !remotes.every((r) => typeof r === "string" && IP_TEXT.test(r))) throw invalid("vxlan.remotes", "vxlan.remotes must be a list of IP addresses");
+  const group = ipOf("group");
+  if (group === undefined && remotes.length === 0) throw invalid("vxlan", "give vxlan.remotes (the other hosts' underlay addresses) or a multicast vxlan.group");
+  const dev = o.dev;
+  if (dev !== undefined && typeof dev !== "string") throw invalid("vxlan.dev", "vxlan.dev must be an interface name");
+  const local = ipOf("local");
+  return { vni, name, port, remotes: remotes as string[], ...(local ? { local } : {}), ...(group ? { group } : {}), ...(dev ? { dev } : {}) };
+}
+
 export function parseBridgeConfig(raw: NetConf, env: CniEnv): BridgeConfig {
   const bridge = raw.bridge === undefined || raw.bridge === "" ? "cni0" : raw.bridge;
   if (typeof bridge !== "string" || Buffer.byteLength(bridge) > 15 || /[/:\s]/.test(bridge)) {
@@ -108,7 +156,13 @@ export function parseBridgeConfig(raw: NetConf, env: CniEnv): BridgeConfig {
     dns: raw.dns,
     ipamType: typeof raw.ipam?.type === "string" && raw.ipam.type !== "" ? raw.ipam.type : undefined,
     stateDir: typeof raw.stateDir === "string" && raw.stateDir !== "" ? raw.stateDir : process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR,
+    vxlan: parseVxlan(raw),
+    uplink: undefined,
   };
+  if (raw.uplink !== undefined) {
+    if (typeof raw.uplink !== "string" || raw.uplink === "" || Buffer.byteLength(raw.uplink) > 15) throw invalid("uplink", `uplink must name a host interface, got ${JSON.stringify(raw.uplink)}`);
+    conf.uplink = raw.uplink;
+  }
   if (conf.hairpinMode && conf.promiscMode) {
     throw invalid("promiscMode", "cannot set hairpinMode and promiscMode at the same time");
   }

@@ -107,3 +107,45 @@ export function pinBridgeMac(host: NetlinkHandle, bridge: string): void {
 }
 
 
+
+/**
+ * The bridge's links to the outside world, shared by every attachment and created once (race-free:
+ * EEXIST means another ADD made it): a VXLAN device enslaved to the bridge, with an all-zeros FDB
+ * entry per static remote so broadcast and unknown traffic reach every other host; and an existing
+ * host interface (`uplink`) enslaved to the bridge.
+ */
+export function ensureOutsideLinks(host: NetlinkHandle, conf: BridgeConfig, bridge: Link): void {
+  const vx = conf.vxlan;
+  if (vx !== undefined) {
+    let created = false;
+    try {
+      host.linkAdd({
+        kind: "vxlan",
+        name: vx.name,
+        vni: vx.vni,
+        port: vx.port,
+        learning: true,
+        ...(vx.local ? { local: vx.local } : {}),
+        ...(vx.group ? { group: vx.group } : {}),
+        ...(vx.dev ? { dev: host.linkGet(vx.dev).index } : {}),
+        ...(conf.mtu ? { mtu: conf.mtu } : {}),
+      });
+      created = true;
+    } catch (err) {
+      if (!isNetlinkError(err, "EEXIST")) throw cniError(BRIDGE_ERROR, `Cannot create VXLAN device "${vx.name}"`, (err as Error).message, { cause: err });
+    }
+    const dev = host.linkGet(vx.name);
+    if (dev.kind !== "vxlan") throw cniError(BRIDGE_ERROR, `Link "${vx.name}" exists and is not a VXLAN device`, "set vxlan.name to another name");
+    if (created) {
+      for (const remote of vx.remotes) host.fdbAppend(dev, "00:00:00:00:00:00", remote);
+    }
+    if (dev.masterIndex !== bridge.index) host.linkSetMaster(dev, bridge);
+    if (!dev.up) host.linkSetUp(dev);
+  }
+  if (conf.uplink !== undefined) {
+    const up = host.linkFind(conf.uplink);
+    if (up === undefined) throw cniError(BRIDGE_ERROR, `Uplink "${conf.uplink}" does not exist on the host`, "set uplink to an existing interface, or drop the key");
+    if (up.masterIndex !== bridge.index) host.linkSetMaster(up, bridge);
+    if (!up.up) host.linkSetUp(up);
+  }
+}
