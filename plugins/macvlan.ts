@@ -95,6 +95,7 @@ export const plugin: Plugin<MacvlanConfig> = {
           ...(conf.linkInContainer ? {} : { netnsFd: ctr.netnsFd }),
           ...(conf.mtu ? { mtu: conf.mtu } : {}),
           ...(conf.mac ? { mac: conf.mac } : {}),
+          ...(conf.bcQueueLen ? { bcQueueLen: conf.bcQueueLen } : {}),
         });
       } catch (err) {
         throw cniError(

@@ -23,6 +23,8 @@ export interface MacvlanConfig {
   mac: string | undefined;
   /** The master lives in the container's namespace rather than the host's. */
   linkInContainer: boolean;
+  /** Broadcast queue length (`bcqueuelen`, 0 or absent: the kernel's default). */
+  bcQueueLen?: number;
   dns: Dns | undefined;
   ipamType: string | undefined;
   /** Where attachment records live (berth key; BERTH_STATE_DIR or /var/lib/berth/cni). */
@@ -82,13 +84,6 @@ export function parseMacvlanConfig(raw: NetConf, env: CniEnv): MacvlanConfig {
     throw invalid("linkInContainer", `linkInContainer must be true or false, got ${JSON.stringify(linkInContainer)}`);
   }
   const bcQueueLen = integer(raw, "bcqueuelen", 0, 0xffffffff);
-  if (bcQueueLen !== undefined && bcQueueLen !== 0) {
-    throw cniError(
-      CniErrorCode.UNSUPPORTED_FIELD,
-      "unsupported field bcqueuelen",
-      "berth's netlink layer cannot set a macvlan's broadcast queue length yet (IFLA_MACVLAN_BC_QUEUE_LEN): leave bcqueuelen out or 0 for the kernel default",
-    );
-  }
   return {
     name: raw.name,
     master: parseMaster(raw),
@@ -96,6 +91,7 @@ export function parseMacvlanConfig(raw: NetConf, env: CniEnv): MacvlanConfig {
     mtu: integer(raw, "mtu", 0, 65535) || undefined,
     mac: parseMacSources(raw, env),
     linkInContainer: linkInContainer === true,
+    ...(bcQueueLen ? { bcQueueLen } : {}),
     dns: raw.dns,
     ipamType: typeof raw.ipam?.type === "string" && raw.ipam.type !== "" ? raw.ipam.type : undefined,
     stateDir: typeof raw.stateDir === "string" && raw.stateDir !== "" ? raw.stateDir : process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR,

@@ -286,14 +286,20 @@ describe("macvlan: errors leave nothing behind", () => {
     expect(env.reservations()).toEqual(["10.77.0.2"]);
   });
 
-  it("bad keys: mode source and unknown modes (7), bcqueuelen (2), a multicast MAC (7)", () => {
+  it("bcqueuelen sets the broadcast queue length, as ip shows it", () => {
+    env = new MacvlanEnv(1);
+    ok(env.run("ADD", 0, env.conf({ bcqueuelen: 123 })));
+    const info = (env.ctr(0).ipJson(["-d", "link", "show", "eth0"]) as { linkinfo?: { info_data?: Record<string, unknown> } }[])[0]?.linkinfo?.info_data;
+    expect(info).toMatchObject({ bcqueuelen: 123 });
+  });
+
+  it("bad keys: mode source and unknown modes (7), a negative bcqueuelen (7), a multicast MAC (7)", () => {
     env = new MacvlanEnv(1);
     const source = env.run("ADD", 0, env.conf({ mode: "source" }));
     expect(source.json).toMatchObject({ code: 7, msg: "invalid mode" });
     expect(source.json?.details).toMatch(/bridge, private, vepa, passthru/);
     expect(env.run("ADD", 0, env.conf({ mode: "l2" })).json?.code).toBe(7);
-    const bcq = env.run("ADD", 0, env.conf({ bcqueuelen: 100 }));
-    expect(bcq.json).toMatchObject({ code: 2, msg: "unsupported field bcqueuelen" });
+    expect(env.run("ADD", 0, env.conf({ bcqueuelen: -1 })).json).toMatchObject({ code: 7, msg: "invalid bcqueuelen" });
     expect(env.run("ADD", 0, env.conf({ mac: "01:00:5e:00:00:01" })).json?.code).toBe(7);
     expect(env.ctr(0).linkNames()).toEqual(["lo"]);
   });

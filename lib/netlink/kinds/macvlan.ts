@@ -4,6 +4,8 @@
  */
 import {
   IFLA_LINK,
+  IFLA_MACVLAN_BC_QUEUE_LEN,
+  IFLA_MACVLAN_BC_QUEUE_LEN_USED,
   IFLA_MACVLAN_FLAGS,
   IFLA_MACVLAN_MODE,
   MACVLAN_MODE_BRIDGE,
@@ -34,6 +36,8 @@ export interface MacvlanSpec extends LinkSpecBase {
   mode: MacvlanMode;
   /** MACVLAN_FLAG_* (e.g. NOPROMISC). */
   flags?: number;
+  /** Length of the broadcast/multicast queue (`bcqueuelen`); the kernel's default when absent. */
+  bcQueueLen?: number;
 }
 
 export interface MacvlanInfo {
@@ -41,6 +45,8 @@ export interface MacvlanInfo {
   /** The mode's name, or its number when the kernel reports one unknown here. */
   mode: MacvlanMode | number;
   flags: number;
+  /** The broadcast queue length in use (IFLA_MACVLAN_BC_QUEUE_LEN_USED), when reported. */
+  bcQueueLen?: number;
 }
 
 export const macvlan: LinkKind<MacvlanSpec, MacvlanInfo> = {
@@ -50,6 +56,7 @@ export const macvlan: LinkKind<MacvlanSpec, MacvlanInfo> = {
     if (mode === undefined) throw new RangeError(`Unknown macvlan mode ${JSON.stringify(spec.mode)}: expected one of ${Object.keys(MODES).join(", ")}`);
     const a: Attr[] = [attr.u32(IFLA_MACVLAN_MODE, mode)];
     if (spec.flags !== undefined) a.push(attr.u16(IFLA_MACVLAN_FLAGS, spec.flags));
+    if (spec.bcQueueLen !== undefined) a.push(attr.u32(IFLA_MACVLAN_BC_QUEUE_LEN, spec.bcQueueLen));
     return a;
   },
   linkAttrs: (spec) => [attr.u32(IFLA_LINK, spec.parentIndex)],
@@ -61,6 +68,7 @@ export const macvlan: LinkKind<MacvlanSpec, MacvlanInfo> = {
   decode(data) {
     const value = data?.u32(IFLA_MACVLAN_MODE) ?? MACVLAN_MODE_VEPA;
     const name = (Object.keys(MODES) as MacvlanMode[]).find((m) => MODES[m] === value);
-    return { kind: "macvlan", mode: name ?? value, flags: data?.u16(IFLA_MACVLAN_FLAGS) ?? 0 };
+    const used = data?.u32(IFLA_MACVLAN_BC_QUEUE_LEN_USED);
+    return { kind: "macvlan", mode: name ?? value, flags: data?.u16(IFLA_MACVLAN_FLAGS) ?? 0, ...(used !== undefined ? { bcQueueLen: used } : {}) };
   },
 };
