@@ -9,8 +9,10 @@ rev=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 rm -rf "$dist"
 mkdir -p "$dist/cni"
 # --splitting keeps lazily imported code (the CLI, pino, other plugins) out of start-up.
+# --bytecode ships JSC bytecode instead of source: parsing and compiling the JavaScript was most
+# of a plugin's start-up (bridge STATUS 22.6 ms → 11.6 ms, measured with hyperfine).
 # koffi is the Node backend of native/; the binary uses bun:ffi and never loads it.
-node_modules/.bin/bun build runtime/main.ts --compile --splitting --minify \
+node_modules/.bin/bun build runtime/main.ts --compile --splitting --bytecode --format=esm --minify \
   --external koffi --define "BERTH_VERSION=\"$version ($rev)\"" \
   --outfile "$dist/berth" >"$dist/build.log" 2>&1 || { cat "$dist/build.log" >&2; exit 1; }
 rm -f "$dist/build.log"
