@@ -9,17 +9,16 @@
  * undone if a later one fails. The record (lib/store) names everything ADD makes before it makes
  * it, so DEL and GC tear down from it even with no netns, prevResult or runtimeConfig left.
  */
-import { cniError, CniErrorCode, type Plugin, type PluginContext, type Result, type ResultIp, type ResultRoute } from "../lib/cni/index.ts";
+import { cniError, CniErrorCode, type Plugin, type PluginContext, type Result } from "../lib/cni/index.ts";
 import { formatIp, parseCidr } from "../lib/ip/index.ts";
 import { openHandle } from "../lib/netlink/index.ts";
-import { AttachmentStore, bootId, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
+import { AttachmentStore, type AttachmentKey } from "../lib/store/index.ts";
 import { parseBridgeConfig, type BridgeConfig } from "./bridge/config.ts";
 import { BRIDGE_ERROR, ensureBridge, ensureOutsideLinks, ensureGatewayAddress, pinBridgeMac, setPortVlans } from "./bridge/steps.ts";
-import { collectStale, deleteLinkIfOwned, ownsHostVeth, teardownVeth } from "./common/attachment.ts";
+import { beginAttachment, collectStale, deleteLinkIfOwned, ipamAddresses, ownsHostVeth, teardownVeth } from "./common/attachment.ts";
 import { configureInterface, familyOf, gatewayOf } from "./common/container-ip.ts";
 import { enableForwarding } from "./common/forwarding.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
-import { Undo } from "./common/undo.ts";
 import { CHECK_FAILED, openContainerHandle } from "./netns-handle.ts";
 
 /** How long ADD waits for the host port to come up (events, not polling). */
@@ -63,18 +62,7 @@ export const plugin: Plugin<BridgeConfig> = {
 
     const resources: BridgeResources = { bridge: conf.bridge, hostVeth, gatewayAddrs: [], ips: [] };
     if (conf.ipamType !== undefined) resources.ipamType = conf.ipamType;
-    const record: AttachmentRecord<BridgeResources> = {
-      ...key,
-      plugin: "bridge",
-      netns,
-      createdAt: new Date().toISOString(),
-      bootId: bootId(),
-      state: "adding",
-      resources,
-    };
-    records.write(record);
-    const undo = new Undo(ctx.log);
-    undo.push("remove the attachment record", () => records.remove(key));
+    const { record, undo } = beginAttachment(records, key, "bridge", netns, resources, ctx.log);
 
     const started = performance.now();
     const step = (what: string, extra: object = {}) =>
@@ -84,20 +72,9 @@ export const plugin: Plugin<BridgeConfig> = {
       ensureOutsideLinks(host, conf, br);
       step("bridge ready", { bridge: conf.bridge });
 
-      let ips: ResultIp[] = [];
-      let routes: ResultRoute[] = [];
-      let dns = undefined;
-      if (conf.ipamType !== undefined) {
-        const ipam = await ctx.ipam("ADD");
-        undo.push("release the IPAM addresses", () => ctx.ipam("DEL"));
-        if (ipam === undefined || (ipam.ips ?? []).length === 0) {
-          throw cniError(BRIDGE_ERROR, `IPAM plugin "${conf.ipamType}" returned no address`);
-        }
-        ips = ipam.ips ?? [];
-        routes = [...(ipam.routes ?? [])];
-        dns = ipam.dns;
-        step("addresses from IPAM", { ips: ips.map((ip) => ip.address) });
-      }
+      const { ips, routes, dns } =
+        conf.ipamType !== undefined ? await ipamAddresses(ctx, undo, conf.ipamType, BRIDGE_ERROR) : { ips: [], routes: [], dns: undefined };
+      step("addresses from IPAM", { ips: ips.map((ip) => ip.address) });
 
       // Stale leftovers of a killed ADD of this very attachment carry our alias: replace them.
       deleteLinkIfOwned(host, hostVeth, (l) => ownsHostVeth(l, alias));

@@ -9,15 +9,14 @@
  * and routes → result. Every step after the record is undone if a later one fails. DEL and GC
  * tear down from the record (lib/store), so they work without CNI_NETNS or prevResult.
  */
-import { cniError, CniErrorCode, type Plugin, type PluginContext, type Result, type ResultIp, type ResultRoute } from "../lib/cni/index.ts";
+import { cniError, CniErrorCode, type Plugin, type PluginContext, type Result } from "../lib/cni/index.ts";
 import { formatIp, formatMac, parseCidr, parseMac } from "../lib/ip/index.ts";
 import { openHandle } from "../lib/netlink/index.ts";
-import { AttachmentStore, bootId, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
-import { collectStale, deleteLinkIfOwned } from "./common/attachment.ts";
+import { AttachmentStore, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
+import { beginAttachment, collectStale, deleteLinkIfOwned, ipamAddresses } from "./common/attachment.ts";
 import { configureInterface } from "./common/container-ip.ts";
 import { ownerAlias } from "./common/names.ts";
 import { nsIdentity } from "./common/shared-netns.ts";
-import { Undo } from "./common/undo.ts";
 import { teardownMacvlan, type MacvlanResources } from "./macvlan/attachment.ts";
 import { parseMacvlanConfig, type MacvlanConfig } from "./macvlan/config.ts";
 import { MACVLAN_ERROR, lookupMaster, resolveMaster, whereMaster } from "./macvlan/master.ts";
@@ -54,37 +53,15 @@ export const plugin: Plugin<MacvlanConfig> = {
 
     const resources: MacvlanResources = { master: master.name, linkInContainer: conf.linkInContainer, mode: conf.mode, netnsId: nsIdentity(netns), ips: [] };
     if (conf.ipamType !== undefined) resources.ipamType = conf.ipamType;
-    const record: AttachmentRecord<MacvlanResources> = {
-      ...key,
-      plugin: "macvlan",
-      netns,
-      createdAt: new Date().toISOString(),
-      bootId: bootId(),
-      state: "adding",
-      resources,
-    };
-    records.write(record);
-    const undo = new Undo(ctx.log);
-    undo.push("remove the attachment record", () => records.remove(key));
+    const { record, undo } = beginAttachment(records, key, "macvlan", netns, resources, ctx.log);
 
     const started = performance.now();
     const step = (what: string, extra: object = {}) =>
       ctx.log.debug({ ...extra, ms: Number((performance.now() - started).toFixed(2)) }, what);
     try {
-      let ips: ResultIp[] = [];
-      let routes: ResultRoute[] = [];
-      let dns = undefined;
-      if (conf.ipamType !== undefined) {
-        const ipam = await ctx.ipam("ADD");
-        undo.push("release the IPAM addresses", () => ctx.ipam("DEL"));
-        if (ipam === undefined || (ipam.ips ?? []).length === 0) {
-          throw cniError(MACVLAN_ERROR, `IPAM plugin "${conf.ipamType}" returned no address`);
-        }
-        ips = ipam.ips ?? [];
-        routes = [...(ipam.routes ?? [])];
-        dns = ipam.dns;
-        step("addresses from IPAM", { ips: ips.map((ip) => ip.address) });
-      }
+      const { ips, routes, dns } =
+        conf.ipamType !== undefined ? await ipamAddresses(ctx, undo, conf.ipamType, MACVLAN_ERROR) : { ips: [], routes: [], dns: undefined };
+      step("addresses from IPAM", { ips: ips.map((ip) => ip.address) });
 
       try {
         parentNs.linkAdd({

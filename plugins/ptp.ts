@@ -11,12 +11,11 @@
 import { cniError, CniErrorCode, ifnameProblem, type CniEnv, type NetConf, type Plugin, type PluginContext, type Result, type ResultIp, type ResultRoute } from "../lib/cni/index.ts";
 import { formatIp, makeCidr, networkAddress, parseCidr, parseIp } from "../lib/ip/index.ts";
 import { isNetlinkError, openHandle } from "../lib/netlink/index.ts";
-import { AttachmentStore, DEFAULT_STATE_DIR, bootId, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
-import { collectStale, deleteLinkIfOwned, ownsHostVeth, teardownVeth } from "./common/attachment.ts";
+import { AttachmentStore, DEFAULT_STATE_DIR, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
+import { beginAttachment, collectStale, deleteLinkIfOwned, ipamAddresses, ownsHostVeth, teardownVeth } from "./common/attachment.ts";
 import { familyOf, gatewayOf, prepareInterface } from "./common/container-ip.ts";
 import { enableForwarding } from "./common/forwarding.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
-import { Undo } from "./common/undo.ts";
 import { CHECK_FAILED, openContainerHandle } from "./netns-handle.ts";
 import { addPeerPair, delPeerPair, type PeerResources } from "./ptp/peer.ts";
 
@@ -98,15 +97,10 @@ export const plugin: Plugin<PtpConfig> = {
       throw cniError(PTP_ERROR, `Interface "${key.ifname}" already exists in ${netns}`, "CNI_IFNAME must name a new interface: DEL the old attachment first");
     }
     const resources: PtpResources = { hostVeth, ips: [] };
-    const record: AttachmentRecord<PtpResources> = { ...key, plugin: "ptp", netns, createdAt: new Date().toISOString(), bootId: bootId(), state: "adding", resources };
-    records.write(record);
-    const undo = new Undo(ctx.log);
-    undo.push("remove the attachment record", () => records.remove(key));
+    const { record, undo } = beginAttachment(records, key, "ptp", netns, resources, ctx.log);
     try {
-      const ipam = await ctx.ipam("ADD");
-      undo.push("release the IPAM addresses", () => ctx.ipam("DEL"));
-      const ips: ResultIp[] = (ipam?.ips ?? []).map((ip) => ({ ...ip, gateway: gatewayOf(ip) }));
-      if (ips.length === 0) throw cniError(PTP_ERROR, `IPAM plugin "${conf.ipamType}" returned no address`);
+      const ipam = await ipamAddresses(ctx, undo, conf.ipamType, PTP_ERROR);
+      const ips: ResultIp[] = ipam.ips.map((ip) => ({ ...ip, gateway: gatewayOf(ip) }));
       const families = new Set(ips.map((ip) => familyOf(ip.address)));
       enableForwarding(host, families);
 
@@ -126,7 +120,7 @@ export const plugin: Plugin<PtpConfig> = {
       prepareInterface(ctr, key.ifname, ips, { enableDad: false });
       for (const ip of ips) ctr.addrAdd(key.ifname, ip.address, { noPrefixRoute: true, noDad: familyOf(ip.address) === 6 });
       ctr.linkSetUp(key.ifname);
-      const routes: ResultRoute[] = [...(ipam?.routes ?? [])];
+      const routes: ResultRoute[] = ipam.routes;
       for (const ip of ips) {
         const family = familyOf(ip.address);
         const cidr = parseCidr(ip.address);
@@ -167,7 +161,7 @@ export const plugin: Plugin<PtpConfig> = {
         ips: ips.map((ip) => ({ ...ip, interface: 1 })),
         routes,
       };
-      const dns = conf.dns && Object.keys(conf.dns).length > 0 ? conf.dns : ipam?.dns;
+      const dns = conf.dns && Object.keys(conf.dns).length > 0 ? conf.dns : ipam.dns;
       if (dns !== undefined) result.dns = dns;
       record.state = "ready";
       records.write(record);

@@ -1,12 +1,14 @@
 /**
- * What every veth-based plugin (bridge, ptp) does the same way with its attachments: tear one
- * down from its record, and collect the stale ones on GC.
+ * What the interface plugins (bridge, ptp, macvlan) do the same way with their attachments:
+ * start one (record first, undo stack), take IPAM's addresses, tear a veth pair down from its
+ * record, and collect the stale attachments on GC.
  */
 import { existsSync } from "node:fs";
-import { cniError, type GcContext, type Logger } from "../../lib/cni/index.ts";
+import { cniError, type Dns, type GcContext, type Logger, type PluginContext, type ResultIp, type ResultRoute } from "../../lib/cni/index.ts";
 import { isNetlinkError, openHandle, type Link, type NetlinkHandle } from "../../lib/netlink/index.ts";
-import type { AttachmentKey, AttachmentRecord, AttachmentStore } from "../../lib/store/index.ts";
+import { bootId, type AttachmentKey, type AttachmentRecord, type AttachmentStore } from "../../lib/store/index.ts";
 import { hostVethName, ownerAlias } from "./names.ts";
+import { Undo } from "./undo.ts";
 
 /** Delete a link if it exists and `owned` says it is ours; true when something was deleted. */
 export function deleteLinkIfOwned(handle: NetlinkHandle, name: string, owned: (link: Link) => boolean): boolean {
@@ -89,4 +91,45 @@ export function collectStale<C>(
     }
   }
   if (failures.length > 0) throw cniError(errorCode, "GC could not remove every stale attachment", failures.join("; "));
+}
+
+/**
+ * Start an ADD: write the attachment record (state "adding") before anything is created, and an
+ * undo stack whose last step removes it again. The caller updates `record` and writes it as it goes.
+ */
+export function beginAttachment<R>(
+  store: AttachmentStore,
+  key: AttachmentKey,
+  plugin: string,
+  netns: string | undefined,
+  resources: R,
+  log: Logger,
+): { record: AttachmentRecord<R>; undo: Undo } {
+  const record: AttachmentRecord<R> = {
+    ...key,
+    plugin,
+    ...(netns !== undefined ? { netns } : {}),
+    createdAt: new Date().toISOString(),
+    bootId: bootId(),
+    state: "adding",
+    resources,
+  };
+  store.write(record);
+  const undo = new Undo(log);
+  undo.push("remove the attachment record", () => store.remove(key));
+  return { record, undo };
+}
+
+/** IPAM ADD for an interface plugin: its addresses (at least one), routes and DNS, released on undo. */
+export async function ipamAddresses<C>(
+  ctx: PluginContext<C>,
+  undo: Undo,
+  ipamType: string,
+  errorCode: number,
+): Promise<{ ips: ResultIp[]; routes: ResultRoute[]; dns: Dns | undefined }> {
+  const ipam = await ctx.ipam("ADD");
+  undo.push("release the IPAM addresses", () => ctx.ipam("DEL"));
+  const ips = ipam?.ips ?? [];
+  if (ips.length === 0) throw cniError(errorCode, `IPAM plugin "${ipamType}" returned no address`);
+  return { ips, routes: [...(ipam?.routes ?? [])], dns: ipam?.dns };
 }
