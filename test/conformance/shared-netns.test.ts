@@ -79,6 +79,18 @@ describe("host", () => {
     expect(call("host", {}, { command: "DEL" }).status).toBe(0);
   });
 
+  it("GC of a stale host attachment puts a fresh namespace back; a live one is kept", () => {
+    expect(call("host", {}).status).toBe(0);
+    const gcCall = { containerId: undefined, netns: undefined, ifname: undefined, command: "GC" };
+    const keep = call("host", { "cni.dev/valid-attachments": [{ containerID: "ctr-s", ifname: "eth0" }] }, gcCall);
+    expect(keep.status, keep.stdout).toBe(0);
+    expect(ctr.linkNames()).toContain("up0");
+    const collect = call("host", { "cni.dev/valid-attachments": [] }, gcCall);
+    expect(collect.status, collect.stdout).toBe(0);
+    expect(ctr.linkNames()).toEqual(["lo"]);
+    expect(host.linkNames()).toContain("up0");
+  });
+
   it("changes nothing when CNI_NETNS already is the host's namespace", () => {
     const out = call("host", {}, { netns: host.path });
     expect(out.status, out.stdout).toBe(0);
