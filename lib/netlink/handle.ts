@@ -137,6 +137,11 @@ export class NetlinkHandle {
   }
 
   /** Equivalent to `ip link set LINK mtu MTU`. */
+  /** Equivalent to `ip link set LINK allmulticast on|off`. */
+  linkSetAllmulti(ref: LinkRef, on: boolean): void {
+    link.linkSetAllmulti(this.conn, ref, on);
+  }
+
   linkSetMtu(ref: LinkRef, mtu: number): void {
     link.linkSetMtu(this.conn, ref, mtu);
   }

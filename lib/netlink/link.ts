@@ -9,6 +9,7 @@ import type { BridgePortInfo, BridgePortSpec, LinkInfo, LinkSpec } from "./kinds
 import { OPER_STATES, type OperState } from "./names.ts";
 import {
   AF_UNSPEC,
+  IFF_ALLMULTI,
   IFF_PROMISC,
   IFF_UP,
   IFLA_ADDRESS,
@@ -73,6 +74,8 @@ export interface Link {
   up: boolean;
   /** IFF_PROMISC. */
   promisc: boolean;
+  /** IFF_ALLMULTI. */
+  allmulti: boolean;
   operstate: OperState | number;
   carrier?: boolean;
   mtu: number;
@@ -110,6 +113,7 @@ export function decodeLink(msg: NetlinkMessage): Link {
     flags: header.flags,
     up: (header.flags & IFF_UP) !== 0,
     promisc: (header.flags & IFF_PROMISC) !== 0,
+    allmulti: (header.flags & IFF_ALLMULTI) !== 0,
     operstate: OPER_STATES.name(attrs.u8(IFLA_OPERSTATE) ?? 0),
     mtu: attrs.u32(IFLA_MTU) ?? 0,
     txQLen: attrs.u32(IFLA_TXQLEN) ?? 0,
@@ -281,6 +285,10 @@ export function linkSetDown(conn: NetlinkConn, ref: LinkRef): void {
 
 export function linkSetPromisc(conn: NetlinkConn, ref: LinkRef, on: boolean): void {
   setLink(conn, ref, `promisc ${on ? "on" : "off"}`, [], { flags: on ? IFF_PROMISC : 0, change: IFF_PROMISC });
+}
+
+export function linkSetAllmulti(conn: NetlinkConn, ref: LinkRef, on: boolean): void {
+  setLink(conn, ref, `allmulticast ${on ? "on" : "off"}`, [], { flags: on ? IFF_ALLMULTI : 0, change: IFF_ALLMULTI });
 }
 
 export function linkSetMtu(conn: NetlinkConn, ref: LinkRef, mtu: number): void {

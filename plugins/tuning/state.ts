@@ -6,7 +6,7 @@
 import { fstatSync } from "node:fs";
 import { cniError, CniErrorCode, causeChain, type Logger } from "../../lib/cni/index.ts";
 import { LinkNotFoundError, type Link, type LinkRef, type NetlinkHandle } from "../../lib/netlink/index.ts";
-import { AF_UNSPEC, IFF_ALLMULTI, RTM_NEWLINK, encodeIfInfoMsg } from "../../lib/netlink/wire/index.ts";
+
 import { SysctlError, sysctlGet, sysctlSet } from "../../lib/sysctl/index.ts";
 import type { SysctlSetting, TuningConfig } from "./config.ts";
 
@@ -46,11 +46,10 @@ export function netnsIdentity(handle: NetlinkHandle): string {
 
 /** Equivalent to `ip link set LINK allmulticast on|off` (no handle method exists for it). */
 export function linkSetAllmulti(handle: NetlinkHandle, link: Link, on: boolean): void {
-  const body = encodeIfInfoMsg({ family: AF_UNSPEC, index: link.index, flags: on ? IFF_ALLMULTI : 0, change: IFF_ALLMULTI });
-  handle.conn.request(`set allmulticast ${on ? "on" : "off"} on link ${JSON.stringify(link.name)}`, RTM_NEWLINK, 0, body);
+  handle.linkSetAllmulti(link, on);
 }
 
-export const isAllmulti = (link: Link): boolean => (link.flags & IFF_ALLMULTI) !== 0;
+export const isAllmulti = (link: Link): boolean => link.allmulti;
 
 /** The current values of exactly the link attributes `conf` changes. */
 export function linkValuesFor(conf: TuningConfig, link: Link): LinkValues {
