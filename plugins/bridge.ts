@@ -10,6 +10,7 @@
  * it, so DEL and GC tear down from it even with no netns, prevResult or runtimeConfig left.
  */
 import { cniError, CniErrorCode, type Plugin, type PluginContext, type Result } from "../lib/cni/index.ts";
+import { masqueradePresent } from "../lib/firewall/index.ts";
 import { formatIp, parseCidr } from "../lib/ip/index.ts";
 import { openHandle } from "../lib/netlink/index.ts";
 import { AttachmentStore, type AttachmentKey } from "../lib/store/index.ts";
@@ -17,7 +18,7 @@ import { parseBridgeConfig, type BridgeConfig } from "./bridge/config.ts";
 import { BRIDGE_ERROR, ensureBridge, ensureOutsideLinks, ensureGatewayAddress, pinBridgeMac, setPortVlans } from "./bridge/steps.ts";
 import { beginAttachment, collectStale, deleteLinkIfOwned, ipamAddresses, ownsHostVeth, teardownVeth } from "./common/attachment.ts";
 import { configureInterface, familyOf, gatewayOf } from "./common/container-ip.ts";
-import { enableForwarding } from "./common/forwarding.ts";
+import { enableForwarding, masqueradeNetwork } from "./common/forwarding.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
 import { CHECK_FAILED, openContainerHandle } from "./netns-handle.ts";
 
@@ -32,6 +33,8 @@ interface BridgeResources {
   gatewayAddrs: string[];
   /** Container addresses, for CHECK and for readers of the record. */
   ips: string[];
+  /** The network's masquerade was ensured (it is shared: DEL leaves it, like the bridge). */
+  masquerade?: boolean;
 }
 
 type Ctx = PluginContext<BridgeConfig>;
@@ -114,6 +117,10 @@ export const plugin: Plugin<BridgeConfig> = {
         enableForwarding(host, families);
         for (const ip of ips) ip.gateway = gatewayOf(ip);
       }
+      if (conf.ipMasq && ips.length > 0) {
+        masqueradeNetwork(conf.name, ips, conf.stateDir, BRIDGE_ERROR, ctx.log);
+        resources.masquerade = true;
+      }
       records.write(record);
 
       if (!conf.disableContainerInterface) {
@@ -189,6 +196,10 @@ export const plugin: Plugin<BridgeConfig> = {
         const dst = normalizeCidr(r.dst);
         if (!routes.some((x) => x.dst === dst && (r.gw === undefined || x.gw === r.gw))) problems.push(`route to ${r.dst}${r.gw ? ` via ${r.gw}` : ""} is missing`);
       }
+    }
+    if (conf.ipMasq) {
+      const subnets = (prev.ips ?? []).map((ip) => ip.address);
+      if (!masqueradePresent({ network: conf.name, subnets })) problems.push(`the masquerade rules of network "${conf.name}" are missing from table inet berth`);
     }
     if (problems.length > 0) {
       throw cniError(CHECK_FAILED, `Attachment ${key.containerId}/${key.ifname} of network "${key.network}" differs from its ADD result`, problems.join("; "));

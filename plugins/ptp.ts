@@ -14,7 +14,7 @@ import { isNetlinkError, openHandle } from "../lib/netlink/index.ts";
 import { AttachmentStore, DEFAULT_STATE_DIR, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
 import { beginAttachment, collectStale, deleteLinkIfOwned, ipamAddresses, ownsHostVeth, teardownVeth } from "./common/attachment.ts";
 import { familyOf, gatewayOf, prepareInterface } from "./common/container-ip.ts";
-import { enableForwarding } from "./common/forwarding.ts";
+import { enableForwarding, masqueradeNetwork } from "./common/forwarding.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
 import { CHECK_FAILED, openContainerHandle } from "./netns-handle.ts";
 import { addPeerPair, delPeerPair, type PeerResources } from "./ptp/peer.ts";
@@ -28,6 +28,7 @@ interface PtpConfig {
   ipamType: string;
   dns: NetConf["dns"];
   stateDir: string;
+  ipMasq: boolean;
   /** Container↔container mode (berth): the other container's ID or namespace path. */
   peer: string | undefined;
   peerIfname: string | undefined;
@@ -52,8 +53,11 @@ function parsePtpConfig(raw: NetConf, _env: CniEnv): PtpConfig {
   if (raw.ipMasqBackend !== undefined && raw.ipMasqBackend !== "iptables" && raw.ipMasqBackend !== "nftables") {
     throw cniError(CniErrorCode.INVALID_CONFIG, "invalid ipMasqBackend", `ipMasqBackend must be "iptables" or "nftables", got ${JSON.stringify(raw.ipMasqBackend)}`);
   }
-  if (raw.ipMasq === true) {
-    throw cniError(CniErrorCode.UNSUPPORTED_FIELD, "unsupported field ipMasq: true", "berth's ptp does not masquerade yet (coming with its NAT support): set ipMasq to false");
+  if (raw.ipMasq !== undefined && typeof raw.ipMasq !== "boolean") {
+    throw cniError(CniErrorCode.INVALID_CONFIG, "invalid ipMasq", `ipMasq must be true or false, got ${JSON.stringify(raw.ipMasq)}`);
+  }
+  if (raw.ipMasq === true && raw.ipMasqBackend === "iptables") {
+    throw cniError(CniErrorCode.UNSUPPORTED_FIELD, 'unsupported field ipMasqBackend: "iptables"', 'berth masquerades with nftables for now: drop ipMasqBackend or set it to "nftables"');
   }
   for (const k of ["peer", "peerIfname"] as const) {
     if (raw[k] !== undefined && (typeof raw[k] !== "string" || raw[k] === "")) {
@@ -68,6 +72,7 @@ function parsePtpConfig(raw: NetConf, _env: CniEnv): PtpConfig {
     mtu: typeof mtu === "number" && mtu > 0 ? mtu : undefined,
     ipamType,
     dns: raw.dns,
+    ipMasq: raw.ipMasq === true,
     peer: typeof raw.peer === "string" ? raw.peer : undefined,
     peerIfname: typeof raw.peerIfname === "string" ? raw.peerIfname : undefined,
     stateDir: typeof raw.stateDir === "string" && raw.stateDir !== "" ? raw.stateDir : process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR,
@@ -148,6 +153,7 @@ export const plugin: Plugin<PtpConfig> = {
           if (!isNetlinkError(err, "EEXIST")) throw err;
         }
       }
+      if (conf.ipMasq) masqueradeNetwork(conf.name, ips, conf.stateDir, PTP_ERROR, ctx.log);
       host.waitForLink(hostVeth, (l) => l.operstate === "up", PORT_UP_TIMEOUT_MS);
 
       const hostEnd = host.linkGet(hostVeth);

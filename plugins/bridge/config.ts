@@ -48,6 +48,8 @@ export interface BridgeConfig {
   ipamType: string | undefined;
   /** Where attachment records live (berth key; BERTH_STATE_DIR or /var/lib/berth/cni). */
   stateDir: string;
+  /** Masquerade traffic leaving the network's subnets (nftables, in berth's own table). */
+  ipMasq: boolean;
   /** berth: join the bridge to a VXLAN overlay. */
   vxlan: VxlanOverlay | undefined;
   /** berth: an existing host interface to enslave to the bridge (the br0 + em1 recipe). */
@@ -156,6 +158,7 @@ export function parseBridgeConfig(raw: NetConf, env: CniEnv): BridgeConfig {
     dns: raw.dns,
     ipamType: typeof raw.ipam?.type === "string" && raw.ipam.type !== "" ? raw.ipam.type : undefined,
     stateDir: typeof raw.stateDir === "string" && raw.stateDir !== "" ? raw.stateDir : process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR,
+    ipMasq: bool(raw, "ipMasq"),
     vxlan: parseVxlan(raw),
     uplink: undefined,
   };
@@ -173,11 +176,11 @@ export function parseBridgeConfig(raw: NetConf, env: CniEnv): BridgeConfig {
   if (backend !== undefined && backend !== "iptables" && backend !== "nftables") {
     throw invalid("ipMasqBackend", `ipMasqBackend must be "iptables" or "nftables", got ${JSON.stringify(backend)}`);
   }
-  if (bool(raw, "ipMasq")) {
+  if (conf.ipMasq && backend === "iptables") {
     throw cniError(
       CniErrorCode.UNSUPPORTED_FIELD,
-      "unsupported field ipMasq: true",
-      "berth's bridge does not masquerade yet (coming with its NAT support): set ipMasq to false and masquerade with a separate rule meanwhile",
+      'unsupported field ipMasqBackend: "iptables"',
+      'berth masquerades with nftables for now (its iptables backend comes later): drop ipMasqBackend or set it to "nftables"',
     );
   }
   if (bool(raw, "macspoofchk")) {

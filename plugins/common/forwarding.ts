@@ -1,4 +1,9 @@
-/** IP forwarding in the plugin's (host) namespace, per family: turned on, never reverted. */
+/**
+ * The host side of routing a network out: IP forwarding in the plugin's (host) namespace, per
+ * family (turned on, never reverted), and the network's outbound masquerade (ipMasq).
+ */
+import { cniError, type Logger, type ResultIp } from "../../lib/cni/index.ts";
+import { ensureMasquerade } from "../../lib/firewall/index.ts";
 import type { NetlinkHandle } from "../../lib/netlink/index.ts";
 import { sysctlSet } from "../../lib/sysctl/index.ts";
 
@@ -6,5 +11,14 @@ export function enableForwarding(host: NetlinkHandle, families: Iterable<4 | 6>)
   for (const family of families) {
     if (family === 4) sysctlSet("net.ipv4.ip_forward", 1, host.netns);
     else sysctlSet("net.ipv6.conf.all.forwarding", 1, host.netns);
+  }
+}
+
+/** ipMasq: the network's masquerade, applied once per network (later ADDs only read a file). */
+export function masqueradeNetwork(network: string, ips: ResultIp[], stateDir: string, errorCode: number, log: Logger): void {
+  try {
+    if (ensureMasquerade({ network, subnets: ips.map((ip) => ip.address) }, stateDir)) log.info({ network }, "masquerade rules applied");
+  } catch (err) {
+    throw cniError(errorCode, `Cannot masquerade network "${network}"`, (err as Error).message, { cause: err });
   }
 }

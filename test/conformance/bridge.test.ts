@@ -1,7 +1,8 @@
 /** bridge + host-local, black-box in a simulated host: what a user of Docker's bridge notices. */
 import { afterEach, describe, expect, it } from "vitest";
 import { existsSync, readdirSync } from "node:fs";
-import { BridgeEnv, type PluginOutput } from "../harness/index.ts";
+import { spawn } from "node:child_process";
+import { BridgeEnv, TestNetns, type PluginOutput } from "../harness/index.ts";
 
 let env: BridgeEnv | undefined;
 afterEach(() => {
@@ -76,11 +77,11 @@ describe("bridge: two containers on one bridge", () => {
 });
 
 describe("bridge: errors leave nothing behind", () => {
-  it("ipMasq (not yet supported) is refused with code 2 naming the key", () => {
+  it("ipMasq with the iptables backend (not yet supported) is refused with code 2 naming the key", () => {
     env = new BridgeEnv(1);
-    const out = env.run("ADD", 0, env.conf({ ipMasq: true }));
+    const out = env.run("ADD", 0, env.conf({ ipMasq: true, ipMasqBackend: "iptables" }));
     expect(out.json?.code).toBe(2);
-    expect(out.json?.msg).toMatch(/ipMasq/);
+    expect(out.json?.msg).toMatch(/ipMasqBackend/);
     expect(env.ctr(0).linkNames()).toEqual(["lo"]);
   });
 
@@ -198,5 +199,42 @@ describe("bridge with static IPAM", () => {
     ok(env.run("CHECK", 0, { ...conf, prevResult: add }));
     ok(env.run("DEL", 0, conf));
     expect(env.ctr(0).linkNames()).toEqual(["lo"]);
+  });
+});
+
+describe("bridge with ipMasq", () => {
+  it("containers reach the outside, which sees the host's address; the rules do not grow with containers", async () => {
+    env = new BridgeEnv(3);
+    const e = env;
+    const outside = TestNetns.create("x");
+    try {
+      // The simulated host's uplink to the "outside"; the outside has no route back to 10.88.0.0/24.
+      e.host.run("ip", ["link", "add", "up0", "type", "veth", "peer", "name", "wan0", "netns", outside.path]);
+      e.host.run("ip", ["addr", "add", "10.254.0.1/24", "dev", "up0"]);
+      e.host.run("ip", ["link", "set", "up0", "up"]);
+      outside.run("ip", ["addr", "add", "10.254.0.2/24", "dev", "wan0"]);
+      outside.run("ip", ["link", "set", "wan0", "up"]);
+      const server = spawn("nsenter", [`--net=${outside.path}`, "--", process.execPath, "-e",
+        'require("node:http").createServer((q, r) => r.end(q.socket.remoteAddress)).listen(18081, "10.254.0.2")'], { stdio: "ignore" });
+      try {
+        await new Promise((r) => setTimeout(r, 400));
+        const conf = e.conf({ isDefaultGateway: true, ipMasq: true });
+        const adds = [0, 1, 2].map((i) => ok(e.run("ADD", i, conf)).json!);
+        expect(ping(e.ctr(0), "10.254.0.2")).toBe(true);
+        const seen = e.ctr(1).run(process.execPath, ["-e", 'fetch("http://10.254.0.2:18081").then(r => r.text()).then(t => process.stdout.write(t))']);
+        expect(seen).toBe("10.254.0.1");
+        const rules = e.host.run("nft", ["list", "table", "inet", "berth"]).split("\n").filter((l) => /masquerade|vmap/.test(l));
+        expect(rules).toHaveLength(3); // 2 dispatch rules (v4, v6) + 1 rule for the network, whatever the container count
+        // CHECK sees the rules, and names them once someone flushed them.
+        ok(e.run("CHECK", 0, { ...conf, prevResult: adds[0] }));
+        e.host.run("nft", ["flush", "chain", "inet", "berth", e.host.run("nft", ["list", "table", "inet", "berth"]).match(/chain (masq_\w+)/)![1]!]);
+        expect(e.run("CHECK", 0, { ...conf, prevResult: adds[0] }).json?.details).toMatch(/masquerade rules/);
+      } finally {
+        server.kill("SIGKILL");
+        await new Promise((r) => server.once("exit", r));
+      }
+    } finally {
+      outside.destroy();
+    }
   });
 });

@@ -1,7 +1,7 @@
 /** ptp, black-box in a simulated host: routed veth pairs, no bridge. */
 import { afterEach, describe, expect, it } from "vitest";
 import { existsSync, readdirSync } from "node:fs";
-import { BridgeEnv, REFERENCE_BIN, type PluginOutput } from "../harness/index.ts";
+import { BridgeEnv, REFERENCE_BIN, TestNetns, type PluginOutput } from "../harness/index.ts";
 
 let env: BridgeEnv | undefined;
 afterEach(() => {
@@ -50,6 +50,25 @@ describe("ptp", () => {
     expect(routes.some((r) => r.dst === "10.70.0.0/24" && r.gateway === undefined)).toBe(false);
     const [eth0] = env.ctr(0).ipJson(["link", "show", "eth0"]) as { mtu: number }[];
     expect(eth0?.mtu).toBe(1450);
+  });
+
+  it("with ipMasq the container reaches an outside namespace that has no route back to it", () => {
+    env = new BridgeEnv(1);
+    const outside = TestNetns.create("x");
+    try {
+      env.host.run("ip", ["link", "add", "up0", "type", "veth", "peer", "name", "wan0", "netns", outside.path]);
+      env.host.run("ip", ["addr", "add", "10.254.0.1/24", "dev", "up0"]);
+      env.host.run("ip", ["link", "set", "up0", "up"]);
+      outside.run("ip", ["addr", "add", "10.254.0.2/24", "dev", "wan0"]);
+      outside.run("ip", ["link", "set", "wan0", "up"]);
+      const conf = ptpConf(env, { ipMasq: true }, [[{ subnet: "10.70.0.0/24" }]]);
+      (conf.ipam as Record<string, unknown>).routes = [{ dst: "0.0.0.0/0" }];
+      ok(env.run("ADD", 0, conf, {}, "ptp"));
+      expect(ping(env.ctr(0), "10.254.0.2")).toBe(true);
+      ok(env.run("DEL", 0, conf, {}, "ptp"));
+    } finally {
+      outside.destroy();
+    }
   });
 
   it("works for IPv6 too", () => {
@@ -106,7 +125,7 @@ describe("ptp", () => {
     expect(env.ctr(0).linkNames()).toEqual(["lo"]);
     expect(env.ctr(2).linkNames()).toEqual(["lo"]);
     ok(env.run("STATUS", 0, conf, none, "ptp"));
-    expect(env.run("ADD", 0, ptpConf(env, { ipMasq: true }), {}, "ptp").json?.code).toBe(2);
+    expect(env.run("ADD", 0, ptpConf(env, { ipMasq: true, ipMasqBackend: "iptables" }), {}, "ptp").json?.code).toBe(2);
     expect(env.run("ADD", 0, { ...conf, ipam: undefined }, {}, "ptp").json?.code).toBe(7);
   });
 });

@@ -1,0 +1,47 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { ensureMasquerade, masqueradeChain, renderMasquerade } from "./masquerade.ts";
+
+const dirs: string[] = [];
+const temp = () => {
+  const d = mkdtempSync(`${tmpdir()}/berth-test-fw-`);
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe("masquerade rules", () => {
+  it("renders one chain per network behind per-family verdict maps (rules do not grow with containers)", () => {
+    const script = renderMasquerade({ network: "net-1", subnets: ["10.88.0.5/24", "fd00:88::2/64"] });
+    const chain = masqueradeChain("net-1");
+    expect(chain).toMatch(/^masq_net_1_[0-9a-f]{8}$/);
+    expect(script).toContain(`  chain ${chain} { }`);
+    expect(script).toContain("add rule inet berth postrouting ip saddr vmap @masq_v4\n");
+    expect(script).toContain(`add rule inet berth ${chain} ip saddr 10.88.0.0/24 ip daddr != 10.88.0.0/24 ip daddr != 224.0.0.0/4 masquerade comment "berth:net-1"\n`);
+    expect(script).toContain(`add rule inet berth ${chain} ip6 saddr fd00:88::/64 ip6 daddr != fd00:88::/64 ip6 daddr != ff00::/8 masquerade`);
+    expect(script).toContain(`add element inet berth masq_v4 { 10.88.0.0/24 : jump ${chain} }`);
+    // Re-applying is idempotent: the chains are flushed before their rules are added.
+    expect(script.indexOf(`flush chain inet berth ${chain}`)).toBeLessThan(script.indexOf(`add rule inet berth ${chain}`));
+  });
+
+  it("keeps chains of different networks apart, even when their names sanitise alike", () => {
+    expect(masqueradeChain("a.b")).not.toBe(masqueradeChain("a_b"));
+  });
+
+  it("applies a network once; a later call with a covered subnet changes nothing; a new subnet re-applies all", () => {
+    const dir = temp();
+    const applied: string[] = [];
+    const apply = (s: string) => void applied.push(s);
+    expect(ensureMasquerade({ network: "n", subnets: ["10.1.0.2/24"] }, dir, apply)).toBe(true);
+    // Another container of the same subnet: nothing to do, no nft process.
+    expect(ensureMasquerade({ network: "n", subnets: ["10.1.0.3/24"] }, dir, apply)).toBe(false);
+    expect(applied).toHaveLength(1);
+    expect(ensureMasquerade({ network: "n", subnets: ["10.1.0.9/24", "fd00:1::5/64"] }, dir, apply)).toBe(true);
+    expect(applied).toHaveLength(2);
+    expect(applied[1]).toContain("ip saddr 10.1.0.0/24");
+    expect(applied[1]).toContain("ip6 saddr fd00:1::/64");
+  });
+});

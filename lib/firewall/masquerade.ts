@@ -1,0 +1,111 @@
+/**
+ * Outbound masquerade for a network, on nftables, in berth's own table (`inet berth`), never
+ * touching anyone else's. The rule count does not grow with containers: one postrouting rule per
+ * family dispatches through a verdict map keyed by source prefix to a chain per network, whose
+ * rules masquerade traffic leaving the network's subnets (not to the subnets themselves, and not
+ * multicast). Each network is applied as one atomic `nft -f` transaction, once: later calls find
+ * the request recorded in the state directory and change nothing.
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cidrNetwork, formatCidr, parseCidr } from "../ip/index.ts";
+import { FileLock, writeFileAtomic } from "../store/index.ts";
+
+export const TABLE = "berth";
+
+/** A plain, serialisable request: masquerade what leaves `subnets` of `network`. */
+export interface MasqueradeRequest {
+  network: string;
+  subnets: string[];
+}
+
+/** The chain of a network: its name made an nft identifier, plus a hash against collisions. */
+export function masqueradeChain(network: string): string {
+  let h = 0x811c9dc5;
+  for (const c of Buffer.from(network)) h = Math.imul(h ^ c, 0x01000193) >>> 0;
+  return `masq_${network.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40)}_${h.toString(16).padStart(8, "0")}`;
+}
+
+/** The nft script for one network: the shared table, chains and maps, then the network's chain. */
+export function renderMasquerade(req: MasqueradeRequest): string {
+  const chain = masqueradeChain(req.network);
+  const subnets = req.subnets.map((s) => cidrNetwork(parseCidr(s)));
+  const v4 = subnets.filter((s) => s.ip.family === 4).map(formatCidr);
+  const v6 = subnets.filter((s) => s.ip.family === 6).map(formatCidr);
+  const lines = [
+    `table inet ${TABLE} {`,
+    `  map masq_v4 { type ipv4_addr : verdict; flags interval; }`,
+    `  map masq_v6 { type ipv6_addr : verdict; flags interval; }`,
+    `  chain postrouting { type nat hook postrouting priority srcnat; policy accept; }`,
+    // Declared in the table block: nft 1.0.6 cannot point a map element at a chain made by a
+    // separate "add chain" in the same transaction.
+    `  chain ${chain} { }`,
+    `}`,
+    // The dispatch rules are created with the table: flush and re-add keeps them single.
+    `flush chain inet ${TABLE} postrouting`,
+    `add rule inet ${TABLE} postrouting ip saddr vmap @masq_v4`,
+    `add rule inet ${TABLE} postrouting ip6 saddr vmap @masq_v6`,
+    `flush chain inet ${TABLE} ${chain}`,
+  ];
+  for (const s of v4) lines.push(`add rule inet ${TABLE} ${chain} ip saddr ${s} ip daddr != ${s} ip daddr != 224.0.0.0/4 masquerade comment "berth:${req.network}"`);
+  for (const s of v6) lines.push(`add rule inet ${TABLE} ${chain} ip6 saddr ${s} ip6 daddr != ${s} ip6 daddr != ff00::/8 masquerade comment "berth:${req.network}"`);
+  for (const s of v4) lines.push(`add element inet ${TABLE} masq_v4 { ${s} : jump ${chain} }`);
+  for (const s of v6) lines.push(`add element inet ${TABLE} masq_v6 { ${s} : jump ${chain} }`);
+  return `${lines.join("\n")}\n`;
+}
+
+export class FirewallError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "FirewallError";
+  }
+}
+
+/** Run one nft transaction (`nft -f -`); throws with nft's own words. */
+export function nftApply(script: string): void {
+  const out = spawnSync("nft", ["-f", "-"], { input: script, encoding: "utf8", timeout: 30_000 });
+  if (out.error) {
+    const missing = (out.error as NodeJS.ErrnoException).code === "ENOENT";
+    throw new FirewallError(missing ? "nft is not installed: masquerading needs nftables (apt-get install nftables)" : `Cannot run nft: ${out.error.message}`, { cause: out.error });
+  }
+  if (out.status !== 0) throw new FirewallError(`nft refused berth's rules: ${out.stderr.trim()}`);
+}
+
+function sameRequest(a: MasqueradeRequest, b: MasqueradeRequest): boolean {
+  return a.network === b.network && JSON.stringify([...a.subnets].sort()) === JSON.stringify([...b.subnets].sort());
+}
+
+/**
+ * Make sure `req` is in place: a no-op (one small file read) when this very request was applied
+ * before, else one nft transaction under the firewall lock, recorded in `stateDir/.firewall/`.
+ * A network that grows a subnet is applied again with all of them. Returns true when it applied.
+ */
+export function ensureMasquerade(given: MasqueradeRequest, stateDir: string, apply: (script: string) => void = nftApply): boolean {
+  // Containers' addresses ("10.88.0.7/24") name their subnets ("10.88.0.0/24"): compare those.
+  const req = { network: given.network, subnets: [...new Set(given.subnets.map((s) => formatCidr(cidrNetwork(parseCidr(s)))))] };
+  const dir = `${stateDir}/.firewall`;
+  const file = `${dir}/masq-${masqueradeChain(req.network)}.json`;
+  const recorded = (): MasqueradeRequest | undefined => {
+    try {
+      return JSON.parse(readFileSync(file, "utf8")) as MasqueradeRequest;
+    } catch {
+      return undefined;
+    }
+  };
+  const covers = (r: MasqueradeRequest | undefined) => r !== undefined && req.subnets.every((s) => r.subnets.includes(s));
+  if (covers(recorded())) return false;
+  using _lock = FileLock.acquire(`${dir}/.lock`);
+  const before = recorded();
+  if (covers(before)) return false;
+  const merged: MasqueradeRequest = { network: req.network, subnets: [...new Set([...(before?.subnets ?? []), ...req.subnets])].sort() };
+  apply(renderMasquerade(merged));
+  if (before === undefined || !sameRequest(before, merged)) writeFileAtomic(file, `${JSON.stringify(merged)}\n`, { mode: 0o600, mkdirMode: 0o700 });
+  return true;
+}
+
+/** Whether the network's masquerade chain holds its rules (for CHECK); reads the live ruleset. */
+export function masqueradePresent(req: MasqueradeRequest): boolean {
+  const out = spawnSync("nft", ["list", "chain", "inet", TABLE, masqueradeChain(req.network)], { encoding: "utf8", timeout: 30_000 });
+  if (out.status !== 0) return false;
+  return req.subnets.every((s) => out.stdout.includes(`saddr ${formatCidr(cidrNetwork(parseCidr(s)))}`));
+}
