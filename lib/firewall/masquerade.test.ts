@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { ensureMasquerade, masqueradeChain, renderMasquerade } from "./masquerade.ts";
 
@@ -43,5 +43,15 @@ describe("masquerade rules", () => {
     expect(applied).toHaveLength(2);
     expect(applied[1]).toContain("ip saddr 10.1.0.0/24");
     expect(applied[1]).toContain("ip6 saddr fd00:1::/64");
+  });
+
+  it("applies again after a reboot (a record from another boot ID counts as none)", () => {
+    const dir = temp();
+    const applied: string[] = [];
+    ensureMasquerade({ network: "n", subnets: ["10.1.0.2/24"] }, dir, (s) => void applied.push(s));
+    const file = `${dir}/.firewall/masq-${masqueradeChain("n")}.json`;
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), bootId: "another-boot" }));
+    expect(ensureMasquerade({ network: "n", subnets: ["10.1.0.2/24"] }, dir, (s) => void applied.push(s))).toBe(true);
+    expect(applied).toHaveLength(2);
   });
 });

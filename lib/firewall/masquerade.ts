@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cidrNetwork, formatCidr, parseCidr } from "../ip/index.ts";
-import { FileLock, writeFileAtomic } from "../store/index.ts";
+import { FileLock, bootId, writeFileAtomic } from "../store/index.ts";
 
 export const TABLE = "berth";
 
@@ -85,9 +85,12 @@ export function ensureMasquerade(given: MasqueradeRequest, stateDir: string, app
   const req = { network: given.network, subnets: [...new Set(given.subnets.map((s) => formatCidr(cidrNetwork(parseCidr(s)))))] };
   const dir = `${stateDir}/.firewall`;
   const file = `${dir}/masq-${masqueradeChain(req.network)}.json`;
+  // Rules live in the kernel and vanish with a reboot: a record from another boot counts as none.
+  const boot = bootId();
   const recorded = (): MasqueradeRequest | undefined => {
     try {
-      return JSON.parse(readFileSync(file, "utf8")) as MasqueradeRequest;
+      const r = JSON.parse(readFileSync(file, "utf8")) as MasqueradeRequest & { bootId?: string };
+      return r.bootId === boot ? r : undefined;
     } catch {
       return undefined;
     }
@@ -99,7 +102,7 @@ export function ensureMasquerade(given: MasqueradeRequest, stateDir: string, app
   if (covers(before)) return false;
   const merged: MasqueradeRequest = { network: req.network, subnets: [...new Set([...(before?.subnets ?? []), ...req.subnets])].sort() };
   apply(renderMasquerade(merged));
-  if (before === undefined || !sameRequest(before, merged)) writeFileAtomic(file, `${JSON.stringify(merged)}\n`, { mode: 0o600, mkdirMode: 0o700 });
+  if (before === undefined || !sameRequest(before, merged)) writeFileAtomic(file, `${JSON.stringify({ ...merged, bootId: boot })}\n`, { mode: 0o600, mkdirMode: 0o700 });
   return true;
 }
 
