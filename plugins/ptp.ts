@@ -9,6 +9,7 @@
  * containers directly instead (ptp/peer.ts).
  */
 import { cniError, CniErrorCode, ifnameProblem, type CniEnv, type NetConf, type Plugin, type PluginContext, type Result, type ResultIp, type ResultRoute } from "../lib/cni/index.ts";
+import { masqueradePresent } from "../lib/firewall/index.ts";
 import { formatIp, makeCidr, networkAddress, parseCidr, parseIp } from "../lib/ip/index.ts";
 import { isNetlinkError, openHandle } from "../lib/netlink/index.ts";
 import { AttachmentStore, DEFAULT_STATE_DIR, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
@@ -212,6 +213,9 @@ export const plugin: Plugin<PtpConfig> = {
         const text = `${formatIp(c.ip)}/${c.prefix}`;
         if (!have.has(text)) problems.push(`address ${ip.address} is missing from "${key.ifname}"`);
       }
+    }
+    if (ctx.conf.ipMasq && !masqueradePresent({ network: ctx.conf.name, subnets: (prev.ips ?? []).map((ip) => ip.address) })) {
+      problems.push(`the masquerade rules of network "${ctx.conf.name}" are missing from table inet berth`);
     }
     if (problems.length > 0) {
       throw cniError(CHECK_FAILED, `Attachment ${key.containerId}/${key.ifname} of network "${key.network}" differs from its ADD result`, problems.join("; "));

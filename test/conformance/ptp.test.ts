@@ -63,8 +63,11 @@ describe("ptp", () => {
       outside.run("ip", ["link", "set", "wan0", "up"]);
       const conf = ptpConf(env, { ipMasq: true }, [[{ subnet: "10.70.0.0/24" }]]);
       (conf.ipam as Record<string, unknown>).routes = [{ dst: "0.0.0.0/0" }];
-      ok(env.run("ADD", 0, conf, {}, "ptp"));
+      const add = ok(env.run("ADD", 0, conf, {}, "ptp")).json!;
       expect(ping(env.ctr(0), "10.254.0.2")).toBe(true);
+      ok(env.run("CHECK", 0, { ...conf, prevResult: add }, {}, "ptp"));
+      env.host.run("nft", ["delete", "table", "inet", "berth"]);
+      expect(env.run("CHECK", 0, { ...conf, prevResult: add }, {}, "ptp").json?.details).toMatch(/masquerade rules/);
       ok(env.run("DEL", 0, conf, {}, "ptp"));
     } finally {
       outside.destroy();
