@@ -5,6 +5,8 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { resolve } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createNamedNetns, deleteNamedNetns } from "../lib/netns/index.ts";
 
 const CNI_BIN = resolve(import.meta.dirname, "../dist/cni");
@@ -12,6 +14,8 @@ const suffix = process.pid.toString(36);
 const HOST = `berth-demo-host-${suffix}`;
 const CTR = `berth-demo-ctr-${suffix}`;
 const ctrPath = `/run/netns/${CTR}`;
+const CTR2 = `berth-demo-ctr2-${suffix}`;
+const stateDir = mkdtempSync(`${tmpdir()}/berth-demo-`);
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 function say(text: string): void {
@@ -93,10 +97,37 @@ try {
   say('"none" is docker\'s --net=none as a plugin: a namespace of its own with only lo up');
   cni("none", "ADD", { cniVersion: "1.0.0", name: "isolated", type: "none" }, env);
   cni("none", "DEL", { cniVersion: "1.0.0", name: "isolated", type: "none" }, env);
+
+  say("Docker's default network: two containers on a bridge, addresses from an automatic private subnet");
+  createNamedNetns(CTR2);
+  const bridgeConf = {
+    cniVersion: "1.1.0",
+    name: "demo-bridge",
+    type: "bridge",
+    bridge: "berth-demo0",
+    isDefaultGateway: true,
+    stateDir: `${stateDir}/state`,
+    ipam: { type: "host-local", dataDir: `${stateDir}/ipam` },
+  };
+  console.log("  The config names no subnet: host-local picks the first free one of Docker's pools.");
+  const a = cni("bridge", "ADD", bridgeConf, { CNI_CONTAINERID: "web", CNI_NETNS: ctrPath, CNI_IFNAME: "eth0" });
+  const b = cni("bridge", "ADD", bridgeConf, { CNI_CONTAINERID: "db", CNI_NETNS: `/run/netns/${CTR2}`, CNI_IFNAME: "eth0" });
+  const ipOf = (r: Record<string, unknown> | undefined) => ((r?.ips as { address: string }[] | undefined)?.[0]?.address ?? "").split("/")[0] ?? "";
+  show("ip", ["-n", HOST, "-br", "link", "show", "master", "berth-demo0"]);
+  console.log("  Two veth ends on the bridge in the (simulated) host; the other ends are eth0 in each container.");
+  show("ip", ["netns", "exec", CTR, "ping", "-c", "1", "-W", "2", ipOf(b)]);
+  console.log(`  "web" (${ipOf(a)}) reaches "db" (${ipOf(b)}) across the bridge.`);
+
+  say("DEL removes each container's veth pair and frees its address (the bridge stays, as with the reference plugin)");
+  cni("bridge", "DEL", bridgeConf, { CNI_CONTAINERID: "web", CNI_NETNS: ctrPath, CNI_IFNAME: "eth0" });
+  cni("bridge", "DEL", bridgeConf, { CNI_CONTAINERID: "db", CNI_NETNS: `/run/netns/${CTR2}`, CNI_IFNAME: "eth0" });
+  show("ip", ["-n", HOST, "-br", "link", "show", "master", "berth-demo0"]);
 } finally {
-  say("Cleaning up: both namespaces removed");
+  say("Cleaning up: the namespaces (and with the simulated host, its bridge) removed");
+  deleteNamedNetns(CTR2);
   deleteNamedNetns(CTR);
   deleteNamedNetns(HOST);
+  rmSync(stateDir, { recursive: true, force: true });
   show("ip", ["netns", "list"]);
   console.log("  Nothing left behind. Next: `make test` runs the whole suite.");
 }
