@@ -5,35 +5,16 @@ import {
   AF_BRIDGE,
   IFLA_AF_SPEC,
   IFLA_BRIDGE_VLAN_INFO,
-  NLMSG_ERROR,
   NLM_F_ACK,
   NLM_F_REQUEST,
   NetlinkConn,
   RTM_DELLINK,
   RTM_SETLINK,
-  concatBytes,
   decodeIfInfoMsg,
   encodeAttrs,
-  encodeMessage,
-  splitMessages,
   type NetlinkMessage,
-  type Transport,
 } from "./wire/index.ts";
-
-class AckingKernel implements Transport {
-  readonly portId = 0;
-  sent: NetlinkMessage[] = [];
-  #queue: Uint8Array[] = [];
-  send(bytes: Uint8Array): void {
-    const req = splitMessages(bytes)[0] as NetlinkMessage;
-    this.sent.push(req);
-    const echo = encodeMessage(req, new Uint8Array(0)).subarray(0, 16);
-    this.#queue.push(encodeMessage({ type: NLMSG_ERROR, flags: 0, seq: req.seq, pid: 0 }, concatBytes([new Uint8Array(4), echo])));
-  }
-  recv(): Uint8Array {
-    return this.#queue.shift() as Uint8Array;
-  }
-}
+import { AckingKernel } from "./wire/testdata/acking-kernel.ts";
 
 /** The (flags, vid) pairs of the IFLA_BRIDGE_VLAN_INFO entries of an AF_BRIDGE request. */
 function vlanInfos(msg: NetlinkMessage): [number, number][] {

@@ -5,7 +5,6 @@ import {
   AF_BRIDGE,
   NDA_DST,
   NDA_LLADDR,
-  NLMSG_ERROR,
   NLM_F_ACK,
   NLM_F_APPEND,
   NLM_F_CREATE,
@@ -15,28 +14,10 @@ import {
   NetlinkConn,
   RTM_DELNEIGH,
   RTM_NEWNEIGH,
-  concatBytes,
   decodeNdMsg,
-  encodeMessage,
-  splitMessages,
   type NetlinkMessage,
-  type Transport,
 } from "./wire/index.ts";
-
-class AckingKernel implements Transport {
-  readonly portId = 0;
-  sent: NetlinkMessage[] = [];
-  #queue: Uint8Array[] = [];
-  send(bytes: Uint8Array): void {
-    const req = splitMessages(bytes)[0] as NetlinkMessage;
-    this.sent.push(req);
-    const echo = encodeMessage(req, new Uint8Array(0)).subarray(0, 16);
-    this.#queue.push(encodeMessage({ type: NLMSG_ERROR, flags: 0, seq: req.seq, pid: 0 }, concatBytes([new Uint8Array(4), echo])));
-  }
-  recv(): Uint8Array {
-    return this.#queue.shift() as Uint8Array;
-  }
-}
+import { AckingKernel } from "./wire/testdata/acking-kernel.ts";
 
 describe("fdb entries", () => {
   it("appends an all-zeros entry with a remote: AF_BRIDGE, NTF_SELF, permanent, NLM_F_APPEND", () => {
