@@ -10,6 +10,8 @@ const USAGE = `Usage: berth COMMAND
 Commands:
   plugins            list the CNI plugins in this binary
   cni PLUGIN         run PLUGIN as a CNI runtime would: CNI_* environment, config on stdin
+  firewall reapply [--state-dir DIR]
+                     re-apply berth's recorded nftables rules (after a flush or a firewall reload)
   version            print berth's version and the CNI versions it speaks
   help               this text
 
@@ -46,6 +48,28 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       const { runCniPlugin } = await import("../plugins/run.ts");
       return runCniPlugin(name);
+    }
+    case "firewall": {
+      if (rest[0] !== "reapply") {
+        process.stderr.write(`berth firewall: unknown subcommand ${JSON.stringify(rest[0] ?? "")}: the one there is is 'reapply'\n`);
+        return 2;
+      }
+      const flag = rest.indexOf("--state-dir");
+      const { DEFAULT_STATE_DIR } = await import("../lib/store/index.ts");
+      const stateDir = flag >= 0 ? rest[flag + 1] : process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR;
+      if (stateDir === undefined || stateDir === "") {
+        process.stderr.write("berth firewall reapply: --state-dir needs a directory (the plugins' stateDir)\n");
+        return 2;
+      }
+      const { reapplyMasquerade } = await import("../lib/firewall/index.ts");
+      try {
+        const networks = reapplyMasquerade(stateDir);
+        process.stdout.write(networks.length === 0 ? `no recorded rules in ${stateDir}\n` : `re-applied masquerade of ${networks.join(", ")}\n`);
+        return 0;
+      } catch (err) {
+        process.stderr.write(`berth firewall reapply: ${(err as Error).message}\n`);
+        return 1;
+      }
     }
     default:
       process.stderr.write(`berth: unknown command ${JSON.stringify(command)}: run 'berth help' for the list\n`);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { ensureMasquerade, masqueradeChain, renderMasquerade } from "./masquerade.ts";
+import { ensureMasquerade, masqueradeChain, reapplyMasquerade, renderMasquerade } from "./masquerade.ts";
 
 const dirs: string[] = [];
 const temp = () => {
@@ -53,5 +53,19 @@ describe("masquerade rules", () => {
     writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), bootId: "another-boot" }));
     expect(ensureMasquerade({ network: "n", subnets: ["10.1.0.2/24"] }, dir, (s) => void applied.push(s))).toBe(true);
     expect(applied).toHaveLength(2);
+  });
+});
+
+describe("reapplyMasquerade", () => {
+  it("applies every recorded network in one transaction, and nothing when there is no record", () => {
+    const dir = temp();
+    expect(reapplyMasquerade(dir, () => {})).toEqual([]);
+    ensureMasquerade({ network: "a", subnets: ["10.1.0.2/24"] }, dir, () => {});
+    ensureMasquerade({ network: "b", subnets: ["10.2.0.2/24"] }, dir, () => {});
+    const applied: string[] = [];
+    expect(reapplyMasquerade(dir, (s) => void applied.push(s)).sort()).toEqual(["a", "b"]);
+    expect(applied).toHaveLength(1);
+    expect(applied[0]).toContain("ip saddr 10.1.0.0/24");
+    expect(applied[0]).toContain("ip saddr 10.2.0.0/24");
   });
 });

@@ -7,7 +7,7 @@
  * the request recorded in the state directory and change nothing.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { cidrNetwork, formatCidr, parseCidr } from "../ip/index.ts";
 import { FileLock, bootId, writeFileAtomic } from "../store/index.ts";
 
@@ -104,6 +104,38 @@ export function ensureMasquerade(given: MasqueradeRequest, stateDir: string, app
   apply(renderMasquerade(merged));
   if (before === undefined || !sameRequest(before, merged)) writeFileAtomic(file, `${JSON.stringify({ ...merged, bootId: boot })}\n`, { mode: 0o600, mkdirMode: 0o700 });
   return true;
+}
+
+/**
+ * Repair: apply every recorded masquerade request again (after `nft flush ruleset`, a firewalld
+ * reload, or a reboot), in one transaction, and stamp the records with this boot. Returns the
+ * networks re-applied.
+ */
+export function reapplyMasquerade(stateDir: string, apply: (script: string) => void = nftApply): string[] {
+  const dir = `${stateDir}/.firewall`;
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.startsWith("masq-") && f.endsWith(".json"));
+  } catch {
+    return [];
+  }
+  using _lock = FileLock.acquire(`${dir}/.lock`);
+  const requests: MasqueradeRequest[] = [];
+  for (const f of files) {
+    try {
+      const r = JSON.parse(readFileSync(`${dir}/${f}`, "utf8")) as MasqueradeRequest;
+      if (typeof r.network === "string" && Array.isArray(r.subnets)) requests.push({ network: r.network, subnets: r.subnets });
+    } catch {
+      // A corrupt record names nothing to repair.
+    }
+  }
+  if (requests.length === 0) return [];
+  apply(requests.map(renderMasquerade).join(""));
+  const boot = bootId();
+  for (const r of requests) {
+    writeFileAtomic(`${dir}/masq-${masqueradeChain(r.network)}.json`, `${JSON.stringify({ ...r, bootId: boot })}\n`, { mode: 0o600 });
+  }
+  return requests.map((r) => r.network);
 }
 
 /** Whether the network's masquerade chain holds its rules (for CHECK); reads the live ruleset. */

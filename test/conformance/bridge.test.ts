@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { existsSync, readdirSync } from "node:fs";
 import { spawn } from "node:child_process";
-import { BridgeEnv, TestNetns, type PluginOutput } from "../harness/index.ts";
+import { BridgeEnv, DIST, TestNetns, type PluginOutput } from "../harness/index.ts";
 
 let env: BridgeEnv | undefined;
 afterEach(() => {
@@ -229,6 +229,11 @@ describe("bridge with ipMasq", () => {
         ok(e.run("CHECK", 0, { ...conf, prevResult: adds[0] }));
         e.host.run("nft", ["flush", "chain", "inet", "berth", e.host.run("nft", ["list", "table", "inet", "berth"]).match(/chain (masq_\w+)/)![1]!]);
         expect(e.run("CHECK", 0, { ...conf, prevResult: adds[0] }).json?.details).toMatch(/masquerade rules/);
+        // Repair: the CLI re-applies the recorded rules, and everything works again.
+        e.host.run("nft", ["flush", "ruleset"]);
+        expect(e.host.run(`${DIST}/berth`, ["firewall", "reapply", "--state-dir", `${e.dir}/state`])).toMatch(/re-applied masquerade of testnet/);
+        ok(e.run("CHECK", 0, { ...conf, prevResult: adds[0] }));
+        expect(ping(e.ctr(2), "10.254.0.2")).toBe(true);
       } finally {
         server.kill("SIGKILL");
         await new Promise((r) => server.once("exit", r));
