@@ -39,7 +39,12 @@ interface DnsFilesResources {
 
 type Ctx = PluginContext<DnsFilesConfig>;
 const keyOf = (ctx: Ctx): AttachmentKey => ({ network: ctx.conf.name, containerId: ctx.env.containerId as string, ifname: ctx.env.ifname as string });
-const store = (ctx: Ctx) => new AttachmentStore(ctx.conf.stateDir);
+/**
+ * A chained plugin shares its attachment key (network, container, ifname) with the interface
+ * plugin before it, so its records live apart, under `.dnsfiles` (a leading dot is never a
+ * network name, and the store skips it).
+ */
+const store = (ctx: Ctx) => new AttachmentStore(`${ctx.conf.stateDir}/.dnsfiles`);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
 function parseDnsFilesConfig(raw: NetConf): DnsFilesConfig {

@@ -118,12 +118,15 @@ describe("dnsfiles", () => {
         containerId: "ctr-0",
         netns: env.ctr(0).path,
         ifname: "eth0",
-        stdin: { cniVersion: "1.1.0", name: "testnet", type: "dnsfiles", stateDir: `${dir}/state`, resolvConf: `${dir}/host-resolv.conf`, prevResult: add.json, runtimeConfig: { dnsFiles: { dir: `${dir}/chain`, hostname: "app" } } },
+        // The same stateDir as bridge: the chained plugin's record must not replace bridge's.
+        stdin: { cniVersion: "1.1.0", name: "testnet", type: "dnsfiles", stateDir: `${env.dir}/state`, resolvConf: `${dir}/host-resolv.conf`, prevResult: add.json, runtimeConfig: { dnsFiles: { dir: `${dir}/chain`, hostname: "app" } } },
         host: env.host,
       });
       expect(out.status, out.stdout).toBe(0);
       expect(readFileSync(`${dir}/chain/hosts`, "utf8")).toContain("10.88.0.2\tapp\n");
       expect(out.json?.interfaces).toEqual(add.json?.interfaces);
+      const bridgeRecord = JSON.parse(readFileSync(`${env.dir}/state/testnet/ctr-0/eth0.json`, "utf8")) as { plugin: string };
+      expect(bridgeRecord.plugin).toBe("bridge");
       expect(env.run("DEL", 0, env.conf()).status).toBe(0);
     } finally {
       env.destroy();
