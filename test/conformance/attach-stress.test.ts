@@ -143,3 +143,42 @@ describe("automatic subnet", () => {
     expect(env.run("DEL", 0, conf).status).toBe(0);
   });
 });
+
+describe("tuning killed mid-ADD", () => {
+  const trials = Math.ceil(KILL_TRIALS / 2);
+  it(`${trials} ADDs killed with SIGKILL at random points, each followed by DEL, put every value back`, async () => {
+    env = new BridgeEnv(1);
+    const e = env;
+    const ctr = e.ctr(0);
+    ctr.run("ip", ["link", "add", "eth0", "type", "veth", "peer", "name", "eth0p"]);
+    ctr.run("ip", ["link", "set", "eth0", "address", "02:00:00:00:00:aa", "mtu", "1500", "up"]);
+    const before = () => {
+      const [l] = ctr.ipJson(["link", "show", "eth0"]) as { mtu: number; address: string; flags: string[] }[];
+      return { mtu: l?.mtu, mac: l?.address, promisc: l?.flags.includes("PROMISC"), arp: ctr.run("sysctl", ["-n", "net.ipv4.conf.eth0.arp_ignore"]).trim() };
+    };
+    const original = before();
+    const conf = {
+      cniVersion: "1.1.0",
+      name: "testnet",
+      type: "tuning",
+      stateDir: `${e.dir}/state`,
+      mtu: 1400,
+      mac: "02:00:00:00:00:bb",
+      promisc: true,
+      sysctl: { "net.ipv4.conf.eth0.arp_ignore": "1" },
+      prevResult: { cniVersion: "1.1.0", interfaces: [{ name: "eth0", sandbox: ctr.path }] },
+    };
+    let killedMidway = 0;
+    for (let trial = 0; trial < trials; trial++) {
+      const delay = Math.floor(Math.random() * 30);
+      const out = await e.runAsync("ADD", 0, conf, (child) => {
+        setTimeout(() => child.kill("SIGKILL"), delay);
+      });
+      if (out.signal !== null) killedMidway += 1;
+      const del = e.run("DEL", 0, conf, trial % 2 === 1 ? { netns: undefined } : {}, "tuning");
+      expect(del.status, del.stdout).toBe(0);
+      expect(before()).toEqual(original);
+    }
+    expect(killedMidway).toBeGreaterThan(trials / 3);
+  }, 180_000);
+});
