@@ -53,6 +53,21 @@ describe("bridge under concurrency", () => {
   }, 120_000);
 });
 
+/**
+ * How long one uninterrupted ADD of `conf` takes here (then undone by DEL): kills are spread over
+ * that span, so a fast machine and a slow one both interrupt ADDs at every stage.
+ */
+async function addDuration(e: BridgeEnv, conf: Record<string, unknown>, kind: string): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const out = await e.runAsync("ADD", 0, conf);
+    expect(out.status, out.stdout + out.stderr).toBe(0);
+    expect(e.run("DEL", 0, conf, {}, kind).status).toBe(0);
+    times.push(out.elapsedMs);
+  }
+  return Math.min(...times); // the first run is often slow (cold caches)
+}
+
 /** A config of each interface plugin on the fixture's directories (network "testnet"). */
 function killConf(kind: string, e: BridgeEnv): Record<string, unknown> {
   if (kind === "bridge") return e.conf();
@@ -74,9 +89,10 @@ describe.each([
     }
     const hostBefore = e.host.linkNames().filter((n) => n !== e.bridge);
     const conf = killConf(kind, e);
+    const span = await addDuration(e, conf, kind);
     let killedMidway = 0;
     for (let trial = 0; trial < trials; trial++) {
-      const delay = Math.floor(Math.random() * 35); // an ADD takes ~40 ms here
+      const delay = Math.random() * span * 0.9;
       const out: PluginOutput & { signal: string | null } = await e.runAsync("ADD", 0, conf, (child) => {
         setTimeout(() => child.kill("SIGKILL"), delay);
       });
@@ -168,9 +184,10 @@ describe("tuning killed mid-ADD", () => {
       sysctl: { "net.ipv4.conf.eth0.arp_ignore": "1" },
       prevResult: { cniVersion: "1.1.0", interfaces: [{ name: "eth0", sandbox: ctr.path }] },
     };
+    const span = await addDuration(e, conf, "tuning");
     let killedMidway = 0;
     for (let trial = 0; trial < trials; trial++) {
-      const delay = Math.floor(Math.random() * 30);
+      const delay = Math.random() * span * 0.9;
       const out = await e.runAsync("ADD", 0, conf, (child) => {
         setTimeout(() => child.kill("SIGKILL"), delay);
       });
