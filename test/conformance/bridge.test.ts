@@ -217,7 +217,7 @@ describe("bridge with ipMasq", () => {
       const server = spawn("nsenter", [`--net=${outside.path}`, "--", process.execPath, "-e",
         'require("node:http").createServer((q, r) => r.end(q.socket.remoteAddress)).listen(18081, "10.254.0.2")'], { stdio: "ignore" });
       try {
-        await new Promise((r) => setTimeout(r, 400));
+        outside.waitForPort("10.254.0.2", 18081);
         const conf = e.conf({ isDefaultGateway: true, ipMasq: true });
         const adds = [0, 1, 2].map((i) => ok(e.run("ADD", i, conf)).json!);
         expect(ping(e.ctr(0), "10.254.0.2")).toBe(true);

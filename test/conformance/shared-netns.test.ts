@@ -139,7 +139,7 @@ describe("container", () => {
     const server = spawn("nsenter", [`--net=${first.path}`, "--", process.execPath, "-e",
       'require("node:http").createServer((q, r) => r.end("hello from the first")).listen(18080, "127.0.0.1")'], { stdio: "ignore" });
     children.push(server);
-    await new Promise((r) => setTimeout(r, 400));
+    first.waitForPort("127.0.0.1", 18080);
     const out = call("container", { netns: first.path });
     expect(out.status, out.stdout).toBe(0);
     const fetchScript = 'fetch("http://127.0.0.1:18080").then(r => r.text()).then(t => process.stdout.write(t))';

@@ -45,6 +45,12 @@ export class TestNetns {
     return out === "" ? [] : JSON.parse(out);
   }
 
+  /** Wait (up to 5 s) until a TCP server accepts connections at host:port, as seen from inside. */
+  waitForPort(host: string, port: number): void {
+    const probe = `const net=require("node:net");let n=0;(function t(){const s=net.connect(${port},${JSON.stringify(host)},()=>{s.end();process.exit(0)});s.on("error",()=>{if(++n>50)process.exit(1);setTimeout(t,100)})})()`;
+    this.run(process.execPath, ["-e", probe]);
+  }
+
   /** Link names inside, from `ip -j link show`. */
   linkNames(): string[] {
     return (this.ipJson(["link", "show"]) as { ifname: string }[]).map((l) => l.ifname);
