@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { BridgeEnv, TestNetns, execPlugin, type PluginCall } from "../harness/index.ts";
 
@@ -45,13 +45,21 @@ function call(plugin: string, conf: object, over: Partial<PluginCall> = {}) {
   });
 }
 
-/** A process sleeping inside `ns` (it joins that namespace). */
-function sleeper(ns: TestNetns): ChildProcess {
+/** A process sleeping inside `ns`; resolves once it has really joined that namespace. */
+async function sleeper(ns: TestNetns): Promise<ChildProcess> {
   const child = spawn("nsenter", [`--net=${ns.path}`, "--", "sleep", "30"], { stdio: "ignore" });
   children.push(child);
-  return child;
+  const target = statSync(ns.path).ino;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if (statSync(`/proc/${child.pid}/ns/net`).ino === target) return child;
+    } catch {
+      // Not started yet.
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`The sleeper never joined ${ns.path}`);
 }
-const settle = () => new Promise((r) => setTimeout(r, 150));
 
 describe("host", () => {
   it("binds the host's namespace at CNI_NETNS, reports its interfaces, addresses and DNS; DEL puts a fresh one back", () => {
@@ -102,13 +110,11 @@ describe("host", () => {
   it("refuses a live process's namespace (/proc/PID/ns/net) and a namespace a process already joined", async () => {
     const other = TestNetns.create("o");
     extra.push(other);
-    const proc = sleeper(other);
-    await settle();
+    const proc = await sleeper(other);
     const viaProc = call("host", {}, { netns: `/proc/${proc.pid}/ns/net` });
     expect(viaProc.json?.code).toBeGreaterThanOrEqual(100);
     expect(viaProc.json?.details).toMatch(/not a bind-mounted namespace file/);
-    const joined = sleeper(ctr);
-    await settle();
+    const joined = await sleeper(ctr);
     const busy = call("host", {});
     expect(busy.json?.code).toBeGreaterThanOrEqual(100);
     expect(busy.json?.details).toMatch(new RegExp(`processes .*${joined.pid}`));
@@ -161,8 +167,7 @@ describe("container", () => {
       expect(byId.json?.ips).toEqual([expect.objectContaining({ address: "10.88.0.2/24" })]);
       expect(ctr.linkNames()).toContain("eth0");
       expect(call("container", { container: "ctr-0" }, { command: "DEL" }).status).toBe(0);
-      const proc = sleeper(env.ctr(0));
-      await settle();
+      const proc = await sleeper(env.ctr(0));
       const byPid = call("container", { pid: proc.pid });
       expect(byPid.status, byPid.stdout).toBe(0);
       expect(ctr.linkNames()).toContain("eth0");
