@@ -10,7 +10,6 @@
  * it, so DEL and GC tear down from it even with no netns, prevResult or runtimeConfig left.
  */
 import { cniError, CniErrorCode, type Plugin, type PluginContext, type Result } from "../lib/cni/index.ts";
-import { masqueradePresent } from "../lib/firewall/index.ts";
 import { formatIp, parseCidr } from "../lib/ip/index.ts";
 import { openHandle } from "../lib/netlink/index.ts";
 import { AttachmentStore, type AttachmentKey } from "../lib/store/index.ts";
@@ -118,7 +117,7 @@ export const plugin: Plugin<BridgeConfig> = {
         for (const ip of ips) ip.gateway = gatewayOf(ip);
       }
       if (conf.ipMasq && ips.length > 0) {
-        masqueradeNetwork(conf.name, ips, conf.stateDir, BRIDGE_ERROR, ctx.log);
+        await masqueradeNetwork(conf.name, ips, conf.stateDir, BRIDGE_ERROR, ctx.log);
         resources.masquerade = true;
       }
       records.write(record);
@@ -199,7 +198,7 @@ export const plugin: Plugin<BridgeConfig> = {
     }
     if (conf.ipMasq) {
       const subnets = (prev.ips ?? []).map((ip) => ip.address);
-      if (!masqueradePresent({ network: conf.name, subnets })) problems.push(`the masquerade rules of network "${conf.name}" are missing from table inet berth`);
+      if (!(await import("../lib/firewall/index.ts")).masqueradePresent({ network: conf.name, subnets })) problems.push(`the masquerade rules of network "${conf.name}" are missing from table inet berth`);
     }
     if (problems.length > 0) {
       throw cniError(CHECK_FAILED, `Attachment ${key.containerId}/${key.ifname} of network "${key.network}" differs from its ADD result`, problems.join("; "));

@@ -9,7 +9,6 @@
  * containers directly instead (ptp/peer.ts).
  */
 import { cniError, CniErrorCode, ifnameProblem, type CniEnv, type NetConf, type Plugin, type PluginContext, type Result, type ResultIp, type ResultRoute } from "../lib/cni/index.ts";
-import { masqueradePresent } from "../lib/firewall/index.ts";
 import { formatIp, makeCidr, networkAddress, parseCidr, parseIp } from "../lib/ip/index.ts";
 import { isNetlinkError, openHandle } from "../lib/netlink/index.ts";
 import { AttachmentStore, DEFAULT_STATE_DIR, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
@@ -154,7 +153,7 @@ export const plugin: Plugin<PtpConfig> = {
           if (!isNetlinkError(err, "EEXIST")) throw err;
         }
       }
-      if (conf.ipMasq) masqueradeNetwork(conf.name, ips, conf.stateDir, PTP_ERROR, ctx.log);
+      if (conf.ipMasq) await masqueradeNetwork(conf.name, ips, conf.stateDir, PTP_ERROR, ctx.log);
       host.waitForLink(hostVeth, (l) => l.operstate === "up", PORT_UP_TIMEOUT_MS);
 
       const hostEnd = host.linkGet(hostVeth);
@@ -214,7 +213,7 @@ export const plugin: Plugin<PtpConfig> = {
         if (!have.has(text)) problems.push(`address ${ip.address} is missing from "${key.ifname}"`);
       }
     }
-    if (ctx.conf.ipMasq && !masqueradePresent({ network: ctx.conf.name, subnets: (prev.ips ?? []).map((ip) => ip.address) })) {
+    if (ctx.conf.ipMasq && !(await import("../lib/firewall/index.ts")).masqueradePresent({ network: ctx.conf.name, subnets: (prev.ips ?? []).map((ip) => ip.address) })) {
       problems.push(`the masquerade rules of network "${ctx.conf.name}" are missing from table inet berth`);
     }
     if (problems.length > 0) {

@@ -3,7 +3,6 @@
  * family (turned on, never reverted), and the network's outbound masquerade (ipMasq).
  */
 import { cniError, type Logger, type ResultIp } from "../../lib/cni/index.ts";
-import { ensureMasquerade } from "../../lib/firewall/index.ts";
 import type { NetlinkHandle } from "../../lib/netlink/index.ts";
 import { sysctlSet } from "../../lib/sysctl/index.ts";
 
@@ -14,8 +13,13 @@ export function enableForwarding(host: NetlinkHandle, families: Iterable<4 | 6>)
   }
 }
 
-/** ipMasq: the network's masquerade, applied once per network (later ADDs only read a file). */
-export function masqueradeNetwork(network: string, ips: ResultIp[], stateDir: string, errorCode: number, log: Logger): void {
+/**
+ * ipMasq: the network's masquerade, applied once per network (later ADDs only read a file).
+ * lib/firewall is loaded only here: it pulls in node:child_process, ~10 ms of start-up that a
+ * network without ipMasq must not pay.
+ */
+export async function masqueradeNetwork(network: string, ips: ResultIp[], stateDir: string, errorCode: number, log: Logger): Promise<void> {
+  const { ensureMasquerade } = await import("../../lib/firewall/index.ts");
   try {
     if (ensureMasquerade({ network, subnets: ips.map((ip) => ip.address) }, stateDir)) log.info({ network }, "masquerade rules applied");
   } catch (err) {
