@@ -15,7 +15,7 @@ import { openHandle } from "../lib/netlink/index.ts";
 import { AttachmentStore, type AttachmentKey } from "../lib/store/index.ts";
 import { parseBridgeConfig, type BridgeConfig } from "./bridge/config.ts";
 import { BRIDGE_ERROR, ensureBridge, ensureOutsideLinks, ensureGatewayAddress, pinBridgeMac, setPortVlans } from "./bridge/steps.ts";
-import { beginAttachment, collectStale, deleteLinkIfOwned, ipamAddresses, ownsHostVeth, teardownVeth } from "./common/attachment.ts";
+import { attachmentKey, beginAttachment, collectStale, deleteLinkIfOwned, ipamAddresses, ownsHostVeth, teardownVeth } from "./common/attachment.ts";
 import { configureInterface, familyOf, gatewayOf } from "./common/container-ip.ts";
 import { enableForwarding, masqueradeNetwork } from "./common/forwarding.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
@@ -38,11 +38,7 @@ interface BridgeResources {
 
 type Ctx = PluginContext<BridgeConfig>;
 
-const keyOf = (ctx: Ctx): AttachmentKey => ({
-  network: ctx.conf.name,
-  containerId: ctx.env.containerId as string,
-  ifname: ctx.env.ifname as string,
-});
+const keyOf = (ctx: Ctx): AttachmentKey => attachmentKey(ctx);
 
 export const plugin: Plugin<BridgeConfig> = {
   name: "bridge",

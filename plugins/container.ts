@@ -9,8 +9,8 @@
 import { existsSync } from "node:fs";
 import { cniError, CniErrorCode, type NetConf, type Plugin, type PluginContext } from "../lib/cni/index.ts";
 import { openHandle } from "../lib/netlink/index.ts";
-import { AttachmentStore, DEFAULT_STATE_DIR, bootId, type AttachmentKey } from "../lib/store/index.ts";
-import { collectStale } from "./common/attachment.ts";
+import { AttachmentStore, bootId, type AttachmentKey } from "../lib/store/index.ts";
+import { attachmentKey, collectStale, stateDirOf } from "./common/attachment.ts";
 import { SHARE_ERROR, describeNamespace, nsIdentity, sameNs, shareInto, unshareFrom, type NsIdentity } from "./common/shared-netns.ts";
 import { CHECK_FAILED, openContainerHandle } from "./netns-handle.ts";
 
@@ -31,7 +31,7 @@ interface ContainerResources {
 }
 
 type Ctx = PluginContext<ContainerConfig>;
-const keyOf = (ctx: Ctx): AttachmentKey => ({ network: ctx.conf.name, containerId: ctx.env.containerId as string, ifname: ctx.env.ifname as string });
+const keyOf = (ctx: Ctx): AttachmentKey => attachmentKey(ctx);
 const store = (ctx: Ctx) => new AttachmentStore(ctx.conf.stateDir);
 
 function parseContainerConfig(raw: NetConf): ContainerConfig {
@@ -52,7 +52,7 @@ function parseContainerConfig(raw: NetConf): ContainerConfig {
   }
   return {
     name: raw.name,
-    stateDir: typeof raw.stateDir === "string" && raw.stateDir !== "" ? raw.stateDir : process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR,
+    stateDir: stateDirOf(raw),
     target,
   };
 }

@@ -13,8 +13,8 @@
 import { mkdirSync, unlinkSync, existsSync } from "node:fs";
 import { capabilities, cniError, CniErrorCode, getCI, type NetConf, type Plugin, type PluginContext, type Result } from "../lib/cni/index.ts";
 import { containerResolv, formatHosts, formatResolvConf, hostsEntries, parseHostEntry, readHostResolv, writeInPlace } from "../lib/dns/index.ts";
-import { AttachmentStore, DEFAULT_STATE_DIR, bootId, type AttachmentKey } from "../lib/store/index.ts";
-import { collectStale } from "./common/attachment.ts";
+import { AttachmentStore, bootId, type AttachmentKey } from "../lib/store/index.ts";
+import { attachmentKey, collectStale, stateDirOf } from "./common/attachment.ts";
 import { CHECK_FAILED } from "./netns-handle.ts";
 
 const FILES = ["resolv.conf", "hosts", "hostname"] as const;
@@ -38,7 +38,7 @@ interface DnsFilesResources {
 }
 
 type Ctx = PluginContext<DnsFilesConfig>;
-const keyOf = (ctx: Ctx): AttachmentKey => ({ network: ctx.conf.name, containerId: ctx.env.containerId as string, ifname: ctx.env.ifname as string });
+const keyOf = (ctx: Ctx): AttachmentKey => attachmentKey(ctx);
 /**
  * A chained plugin shares its attachment key (network, container, ifname) with the interface
  * plugin before it, so its records live apart, under `.dnsfiles` (a leading dot is never a
@@ -66,7 +66,7 @@ function parseDnsFilesConfig(raw: NetConf): DnsFilesConfig {
   const dns = capabilities.dns(raw.runtimeConfig);
   return {
     name: raw.name,
-    stateDir: typeof raw.stateDir === "string" && raw.stateDir !== "" ? raw.stateDir : process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR,
+    stateDir: stateDirOf(raw),
     hostResolv: typeof raw.resolvConf === "string" && raw.resolvConf !== "" ? raw.resolvConf : "/etc/resolv.conf",
     dir: typeof dir === "string" ? dir : undefined,
     hostname: typeof hostname === "string" && hostname !== "" ? hostname : undefined,

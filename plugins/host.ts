@@ -8,9 +8,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { cniError, type NetConf, type Plugin, type PluginContext } from "../lib/cni/index.ts";
 import { openHandle } from "../lib/netlink/index.ts";
-import { AttachmentStore, DEFAULT_STATE_DIR, bootId, type AttachmentKey } from "../lib/store/index.ts";
+import { AttachmentStore, bootId, type AttachmentKey } from "../lib/store/index.ts";
 import { parseResolvConf } from "../ipam/host-local/index.ts";
-import { collectStale } from "./common/attachment.ts";
+import { attachmentKey, collectStale, stateDirOf } from "./common/attachment.ts";
 import { SHARE_ERROR, describeNamespace, nsIdentity, sameNs, shareInto, unshareFrom, type NsIdentity } from "./common/shared-netns.ts";
 import { CHECK_FAILED, openContainerHandle } from "./netns-handle.ts";
 
@@ -28,13 +28,13 @@ interface HostResources {
 }
 
 type Ctx = PluginContext<HostConfig>;
-const keyOf = (ctx: Ctx): AttachmentKey => ({ network: ctx.conf.name, containerId: ctx.env.containerId as string, ifname: ctx.env.ifname as string });
+const keyOf = (ctx: Ctx): AttachmentKey => attachmentKey(ctx);
 const store = (ctx: Ctx) => new AttachmentStore(ctx.conf.stateDir);
 
 function parseHostConfig(raw: NetConf): HostConfig {
   return {
     name: raw.name,
-    stateDir: typeof raw.stateDir === "string" && raw.stateDir !== "" ? raw.stateDir : process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR,
+    stateDir: stateDirOf(raw),
     resolvConf: typeof raw.resolvConf === "string" && raw.resolvConf !== "" ? raw.resolvConf : "/etc/resolv.conf",
   };
 }

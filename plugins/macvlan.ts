@@ -13,7 +13,7 @@ import { cniError, CniErrorCode, type Plugin, type PluginContext, type Result } 
 import { formatIp, formatMac, parseCidr, parseMac } from "../lib/ip/index.ts";
 import { openHandle } from "../lib/netlink/index.ts";
 import { AttachmentStore, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
-import { beginAttachment, collectStale, deleteLinkIfOwned, ipamAddresses } from "./common/attachment.ts";
+import { attachmentKey, beginAttachment, collectStale, deleteLinkIfOwned, ipamAddresses } from "./common/attachment.ts";
 import { configureInterface } from "./common/container-ip.ts";
 import { ownerAlias } from "./common/names.ts";
 import { nsIdentity } from "./common/shared-netns.ts";
@@ -26,11 +26,7 @@ export type { MacvlanConfig } from "./macvlan/config.ts";
 
 type Ctx = PluginContext<MacvlanConfig>;
 
-const keyOf = (ctx: Ctx): AttachmentKey => ({
-  network: ctx.conf.name,
-  containerId: ctx.env.containerId as string,
-  ifname: ctx.env.ifname as string,
-});
+const keyOf = (ctx: Ctx): AttachmentKey => attachmentKey(ctx);
 
 export const plugin: Plugin<MacvlanConfig> = {
   name: "macvlan",

@@ -11,8 +11,8 @@
 import { cniError, CniErrorCode, ifnameProblem, type CniEnv, type NetConf, type Plugin, type PluginContext, type Result, type ResultIp, type ResultRoute } from "../lib/cni/index.ts";
 import { formatIp, makeCidr, networkAddress, parseCidr, parseIp } from "../lib/ip/index.ts";
 import { isNetlinkError, openHandle } from "../lib/netlink/index.ts";
-import { AttachmentStore, DEFAULT_STATE_DIR, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
-import { beginAttachment, collectStale, deleteLinkIfOwned, ipamAddresses, ownsHostVeth, teardownVeth } from "./common/attachment.ts";
+import { AttachmentStore, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
+import { attachmentKey, beginAttachment, collectStale, deleteLinkIfOwned, ipamAddresses, ownsHostVeth, stateDirOf, teardownVeth } from "./common/attachment.ts";
 import { familyOf, gatewayOf, prepareInterface } from "./common/container-ip.ts";
 import { enableForwarding, masqueradeNetwork } from "./common/forwarding.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
@@ -75,11 +75,11 @@ function parsePtpConfig(raw: NetConf, _env: CniEnv): PtpConfig {
     ipMasq: raw.ipMasq === true,
     peer: typeof raw.peer === "string" ? raw.peer : undefined,
     peerIfname: typeof raw.peerIfname === "string" ? raw.peerIfname : undefined,
-    stateDir: typeof raw.stateDir === "string" && raw.stateDir !== "" ? raw.stateDir : process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR,
+    stateDir: stateDirOf(raw),
   };
 }
 
-const keyOf = (ctx: Ctx): AttachmentKey => ({ network: ctx.conf.name, containerId: ctx.env.containerId as string, ifname: ctx.env.ifname as string });
+const keyOf = (ctx: Ctx): AttachmentKey => attachmentKey(ctx);
 const store = (ctx: Ctx) => new AttachmentStore(ctx.conf.stateDir);
 const hostPrefix = (family: 4 | 6) => (family === 4 ? 32 : 128);
 

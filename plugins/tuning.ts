@@ -15,7 +15,7 @@ import { existsSync, readFileSync, unlinkSync } from "node:fs";
 import { cniError, CniErrorCode, type Logger, type Plugin, type PluginContext, type Result } from "../lib/cni/index.ts";
 import type { NetlinkHandle } from "../lib/netlink/index.ts";
 import { AttachmentStore, bootId, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
-import { collectStale } from "./common/attachment.ts";
+import { attachmentKey, collectStale } from "./common/attachment.ts";
 import { Undo } from "./common/undo.ts";
 import { CHECK_FAILED, openContainerHandle } from "./netns-handle.ts";
 import { assertAllowed, assertNoDuplicateSysctlKeys, changesLink, parseTuningConfig, type TuningConfig } from "./tuning/config.ts";
@@ -47,11 +47,7 @@ interface TuningResources {
 type Ctx = PluginContext<TuningConfig>;
 type TuningRecord = AttachmentRecord<TuningResources>;
 
-const keyOf = (ctx: Ctx): AttachmentKey => ({
-  network: ctx.conf.name,
-  containerId: ctx.env.containerId as string,
-  ifname: ctx.env.ifname as string,
-});
+const keyOf = (ctx: Ctx): AttachmentKey => attachmentKey(ctx);
 
 /**
  * The records live apart from the interface plugins' (bridge, ptp): same network, container and

@@ -3,9 +3,9 @@
  * meaning and defaults, validated up front (code 7 names the key; code 2 names a key whose value
  * berth cannot honour yet).
  */
+import { stateDirOf } from "../common/attachment.ts";
 import { capabilities, cniError, CniErrorCode, getCI, type CniEnv, type Dns, type NetConf } from "../../lib/cni/index.ts";
 import { tryParseMac } from "../../lib/ip/index.ts";
-import { DEFAULT_STATE_DIR } from "../../lib/store/index.ts";
 
 export interface VlanTrunk {
   minID: number;
@@ -157,7 +157,7 @@ export function parseBridgeConfig(raw: NetConf, env: CniEnv): BridgeConfig {
     mac: parseMacSources(raw, env),
     dns: raw.dns,
     ipamType: typeof raw.ipam?.type === "string" && raw.ipam.type !== "" ? raw.ipam.type : undefined,
-    stateDir: typeof raw.stateDir === "string" && raw.stateDir !== "" ? raw.stateDir : process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR,
+    stateDir: stateDirOf(raw),
     ipMasq: bool(raw, "ipMasq"),
     vxlan: parseVxlan(raw),
     uplink: undefined,

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { cniError, type Dns, type GcContext, type Logger, type PluginContext, type ResultIp, type ResultRoute } from "../../lib/cni/index.ts";
 import { isNetlinkError, openHandle, type Link, type NetlinkHandle } from "../../lib/netlink/index.ts";
-import { bootId, type AttachmentKey, type AttachmentRecord, type AttachmentStore } from "../../lib/store/index.ts";
+import { DEFAULT_STATE_DIR, bootId, type AttachmentKey, type AttachmentRecord, type AttachmentStore } from "../../lib/store/index.ts";
 import { hostVethName, ownerAlias } from "./names.ts";
 import { Undo } from "./undo.ts";
 
@@ -132,4 +132,14 @@ export async function ipamAddresses<C>(
   const ips = ipam?.ips ?? [];
   if (ips.length === 0) throw cniError(errorCode, `IPAM plugin "${ipamType}" returned no address`);
   return { ips, routes: [...(ipam?.routes ?? [])], dns: ipam?.dns };
+}
+
+/** An attachment's identity: (network, CNI_CONTAINERID, CNI_IFNAME). */
+export function attachmentKey(ctx: PluginContext<{ name: string }>): AttachmentKey {
+  return { network: ctx.conf.name, containerId: ctx.env.containerId as string, ifname: ctx.env.ifname as string };
+}
+
+/** Where a plugin keeps attachment records: the config's `stateDir`, else BERTH_STATE_DIR, else the default. */
+export function stateDirOf(raw: Record<string, unknown>): string {
+  return typeof raw.stateDir === "string" && raw.stateDir !== "" ? raw.stateDir : process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR;
 }

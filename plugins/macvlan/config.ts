@@ -4,9 +4,9 @@
  * value berth cannot honour yet. Nothing here touches the kernel: the master and its MTU are
  * resolved by ADD, CHECK and STATUS (master.ts), so DEL never depends on the master existing.
  */
+import { stateDirOf } from "../common/attachment.ts";
 import { capabilities, cniError, CniErrorCode, getCI, type CniEnv, type Dns, type NetConf } from "../../lib/cni/index.ts";
 import { formatMac, isMulticastMac, tryParseMac } from "../../lib/ip/index.ts";
-import { DEFAULT_STATE_DIR } from "../../lib/store/index.ts";
 
 /** The modes the reference plugin accepts ("source" needs a MAC list that CNI has no key for). */
 export const MACVLAN_MODES = ["bridge", "private", "vepa", "passthru"] as const;
@@ -94,6 +94,6 @@ export function parseMacvlanConfig(raw: NetConf, env: CniEnv): MacvlanConfig {
     ...(bcQueueLen ? { bcQueueLen } : {}),
     dns: raw.dns,
     ipamType: typeof raw.ipam?.type === "string" && raw.ipam.type !== "" ? raw.ipam.type : undefined,
-    stateDir: typeof raw.stateDir === "string" && raw.stateDir !== "" ? raw.stateDir : process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR,
+    stateDir: stateDirOf(raw),
   };
 }

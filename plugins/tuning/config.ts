@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { capabilities, cniError, CniErrorCode, getCI, type CniEnv, type NetConf } from "../../lib/cni/index.ts";
 import { formatMac, isMulticastMac, tryParseMac } from "../../lib/ip/index.ts";
-import { DEFAULT_STATE_DIR } from "../../lib/store/index.ts";
+import { stateDirOf } from "../common/attachment.ts";
 
 /** Where the reference plugin keeps its backup files (berth reads them on DEL, see tuning.ts). */
 export const DEFAULT_DATA_DIR = "/run/cni/tuning";
@@ -169,7 +169,7 @@ export function parseTuningConfig(raw: NetConf, env: CniEnv): TuningConfig {
     allmulti: bool(over("allmulti"), "args.cni.allmulti") ?? bool(raw.allmulti, "allmulti"),
     txQLen: int(over("txQLen"), "args.cni.txQLen", 0xffffffff) ?? int(raw.txQLen, "txQLen", 0xffffffff),
     dataDir: typeof dataDir === "string" && dataDir !== "" ? dataDir : DEFAULT_DATA_DIR,
-    stateDir: typeof stateDir === "string" && stateDir !== "" ? stateDir : process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR,
+    stateDir: stateDirOf({ stateDir }),
   };
 }
 
