@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { existsSync, readdirSync } from "node:fs";
 import { spawn } from "node:child_process";
-import { BridgeEnv, DIST, TestNetns, type PluginOutput } from "../harness/index.ts";
+import { BridgeEnv, DIST, TestNetns, ok, ping } from "../harness/index.ts";
 
 let env: BridgeEnv | undefined;
 afterEach(() => {
@@ -10,13 +10,7 @@ afterEach(() => {
   env = undefined;
 });
 
-function ok(out: PluginOutput): PluginOutput {
-  expect(out.status, `${out.stdout}\n${out.stderr}`).toBe(0);
-  return out;
-}
 
-const ping = (from: { run: (c: string, a: string[]) => string }, ip: string) =>
-  from.run("ping", ["-c", "1", "-W", "2", ip]).includes("1 received");
 
 type IpLink = { ifname: string; mtu: number; address: string; master?: string; flags: string[]; linkinfo?: { info_slave_data?: Record<string, unknown> } };
 

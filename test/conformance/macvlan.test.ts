@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { execPlugin, sh, TestNetns, type PluginCall, type PluginOutput } from "../harness/index.ts";
+import { execPlugin, sh, TestNetns, type PluginCall, type PluginOutput, ok, ping as pingOnce } from "../harness/index.ts";
 
 const SUBNET = "10.77.0.0/24";
 const OUTSIDE_IP = "10.77.0.1"; // host-local's default gateway: the outside plays the router
@@ -90,18 +90,8 @@ afterEach(() => {
   env = undefined;
 });
 
-function ok(out: PluginOutput): PluginOutput {
-  expect(out.status, `${out.stdout}\n${out.stderr}`).toBe(0);
-  return out;
-}
 
-const ping = (from: TestNetns, ip: string) => {
-  try {
-    return from.run("ping", ["-c", "1", "-W", "1", ip]).includes("1 received");
-  } catch {
-    return false; // ping exits 1 when nothing came back
-  }
-};
+const ping = (from: TestNetns, ip: string) => pingOnce(from, ip, 1);
 
 type IpLink = {
   ifname: string;

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { TestNetns, execPlugin, type PluginOutput } from "../harness/index.ts";
+import { TestNetns, execPlugin, ok, ping } from "../harness/index.ts";
 
 const made: TestNetns[] = [];
 let dir: string | undefined;
@@ -21,11 +21,6 @@ afterEach(() => {
   dir = undefined;
 });
 
-function ok(out: PluginOutput): PluginOutput {
-  expect(out.status, `${out.stdout}\n${out.stderr}`).toBe(0);
-  return out;
-}
-const ping = (from: TestNetns, ip: string) => from.run("ping", ["-c", "1", "-W", "2", ip]).includes("1 received");
 
 describe("multi-host", () => {
   it("containers on two hosts share one subnet over VXLAN, with per-host ranges", () => {

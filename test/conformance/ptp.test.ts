@@ -1,7 +1,7 @@
 /** ptp, black-box in a simulated host: routed veth pairs, no bridge. */
 import { afterEach, describe, expect, it } from "vitest";
 import { existsSync, readdirSync } from "node:fs";
-import { BridgeEnv, REFERENCE_BIN, TestNetns, type PluginOutput } from "../harness/index.ts";
+import { BridgeEnv, REFERENCE_BIN, TestNetns, ok, ping } from "../harness/index.ts";
 
 let env: BridgeEnv | undefined;
 afterEach(() => {
@@ -9,12 +9,6 @@ afterEach(() => {
   env = undefined;
 });
 
-function ok(out: PluginOutput): PluginOutput {
-  expect(out.status, `${out.stdout}\n${out.stderr}`).toBe(0);
-  return out;
-}
-const ping = (from: { run: (c: string, a: string[]) => string }, ip: string) =>
-  from.run("ping", ["-c", "1", "-W", "2", ip]).includes("1 received");
 
 function ptpConf(e: BridgeEnv, extra: Record<string, unknown> = {}, ranges: unknown = [[{ subnet: "10.70.0.0/24" }]]) {
   return { cniVersion: "1.1.0", name: "ptpnet", type: "ptp", stateDir: `${e.dir}/state`, ipam: { type: "host-local", dataDir: `${e.dir}/ipam`, ranges }, ...extra };

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { BridgeEnv, REFERENCE_BIN, TestNetns, execPlugin, sh, type PluginCall, type PluginOutput } from "../harness/index.ts";
+import { BridgeEnv, REFERENCE_BIN, TestNetns, execPlugin, sh, type PluginCall, type PluginOutput, ok } from "../harness/index.ts";
 
 interface IpLink {
   ifname: string;
@@ -86,10 +86,6 @@ afterEach(() => {
   bridgeEnv = undefined;
 });
 
-function ok(out: PluginOutput): PluginOutput {
-  expect(out.status, `${out.stdout}\n${out.stderr}`).toBe(0);
-  return out;
-}
 
 const MAC = "02:42:ac:11:00:42";
 
