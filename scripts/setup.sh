@@ -12,6 +12,11 @@ want iptables        # iptables fallback backend
 want util-linux      # nsenter, unshare
 want procps          # sysctl, ps
 want iputils-ping    # ping, for reachability checks inside test namespaces
+want conntrack       # conntrack: the tests' independent view of connection tracking
+want runc            # the OCI runtime berth run delegates process isolation to
+want busybox-static  # the tests' and demo's image content
+want docker-registry # a real registry on 127.0.0.1 for pull/push tests
+want zstd            # zstd: tests make zstd-compressed layers with it
 for pkg in "$@"; do want "$pkg"; done   # extra packages a target asks for (bench: the Go plugins)
 
 if [ "${#need_debs[@]}" -gt 0 ]; then
