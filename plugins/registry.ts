@@ -27,6 +27,10 @@ export const PLUGINS: Record<string, PluginEntry> = {
     summary: "chained: writes the container's resolv.conf, hosts and hostname (Docker's rules)",
     load: async () => (await import("./dnsfiles.ts")).plugin as Plugin<unknown>,
   },
+  firewall: {
+    summary: "chained: network policy in nftables — isolation between networks, icc, internal networks",
+    load: async () => (await import("./firewall.ts")).plugin as Plugin<unknown>,
+  },
   host: {
     summary: "share the host's network namespace (docker --net=host)",
     load: async () => (await import("./host.ts")).plugin as Plugin<unknown>,
@@ -34,6 +38,10 @@ export const PLUGINS: Record<string, PluginEntry> = {
   "host-local": {
     summary: "IPAM: addresses from ranges or automatic RFC 1918 pools (reference-compatible store)",
     load: async () => (await import("./host-local.ts")).plugin as Plugin<unknown>,
+  },
+  portmap: {
+    summary: "chained: publish container ports on the host (nftables maps; hairpin, localhost, conflicts)",
+    load: async () => (await import("./portmap.ts")).plugin as Plugin<unknown>,
   },
   ptp: {
     summary: "a veth pair straight between host and container, routed (no bridge)",

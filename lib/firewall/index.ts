@@ -1,2 +1,12 @@
 /** lib/firewall — berth's rules on the host firewall (nftables; the iptables backend comes later). */
-export { FirewallError, TABLE, ensureMasquerade, masqueradeChain, masqueradePresent, nftApply, reapplyMasquerade, renderMasquerade, type MasqueradeRequest } from "./masquerade.ts";
+export { FirewallError, PortConflictError } from "./errors.ts";
+export { TABLE, SKELETON_RULES, renderSkeleton, ensureSkeleton } from "./skeleton.ts";
+export { ensureMasquerade, masqueradeChain, masqueradePresent, renderMasquerade, type MasqueradeRequest } from "./masquerade.ts";
+export { nftApply, nftList } from "./nft/exec.ts";
+export { NftScriptWriter, renderElementChanges } from "./nft/script-writer.ts";
+export type { NftElement, NftField, NftVerdict } from "./nft/values.ts";
+export { renderElement, elementId } from "./nft/values.ts";
+export { ElementOwnership, describePort, type ElementWriter, type OwnedState, type PortClaim } from "./ownership.ts";
+export { portState, validateMapping, type PortMapping, type PortProtocol, type PublishRequest } from "./portmap.ts";
+export { policyElements, policyNames, renderPolicy, type NetworkPolicy } from "./policy.ts";
+export { applyPolicy, ensureScript, missingElements, ownedBy, publishPorts, reapplyAll, reapplyMasquerade, release, releasePolicy, type FirewallContext } from "./firewall.ts";

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { ensureMasquerade, masqueradeChain, reapplyMasquerade, renderMasquerade } from "./masquerade.ts";
+import { reapplyMasquerade } from "./firewall.ts";
+import { ensureMasquerade, masqueradeChain, renderMasquerade } from "./masquerade.ts";
+import { renderSkeleton } from "./skeleton.ts";
 
 const dirs: string[] = [];
 const temp = () => {
@@ -19,7 +21,7 @@ describe("masquerade rules", () => {
     const chain = masqueradeChain("net-1");
     expect(chain).toMatch(/^masq_net_1_[0-9a-f]{8}$/);
     expect(script).toContain(`  chain ${chain} { }`);
-    expect(script).toContain("add rule inet berth postrouting ip saddr vmap @masq_v4\n");
+    expect(renderSkeleton()).toContain("add rule inet berth postrouting ip saddr vmap @masq_v4\n");
     expect(script).toContain(`add rule inet berth ${chain} ip saddr 10.88.0.0/24 ip daddr != 10.88.0.0/24 ip daddr != 224.0.0.0/4 masquerade comment "berth:net-1"\n`);
     expect(script).toContain(`add rule inet berth ${chain} ip6 saddr fd00:88::/64 ip6 daddr != fd00:88::/64 ip6 daddr != ff00::/8 masquerade`);
     expect(script).toContain(`add element inet berth masq_v4 { 10.88.0.0/24 : jump ${chain} }`);
@@ -63,9 +65,10 @@ describe("reapplyMasquerade", () => {
     ensureMasquerade({ network: "a", subnets: ["10.1.0.2/24"] }, dir, () => {});
     ensureMasquerade({ network: "b", subnets: ["10.2.0.2/24"] }, dir, () => {});
     const applied: string[] = [];
-    expect(reapplyMasquerade(dir, (s) => void applied.push(s)).sort()).toEqual(["a", "b"]);
+    expect(reapplyMasquerade(dir, (s: string) => void applied.push(s)).sort()).toEqual(["a", "b"]);
     expect(applied).toHaveLength(1);
     expect(applied[0]).toContain("ip saddr 10.1.0.0/24");
     expect(applied[0]).toContain("ip saddr 10.2.0.0/24");
+    expect(applied[0]).toContain("add rule inet berth postrouting ip saddr vmap @masq_v4");
   });
 });

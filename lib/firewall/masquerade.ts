@@ -1,17 +1,16 @@
 /**
- * Outbound masquerade for a network, on nftables, in berth's own table (`inet berth`), never
- * touching anyone else's. The rule count does not grow with containers: one postrouting rule per
- * family dispatches through a verdict map keyed by source prefix to a chain per network, whose
- * rules masquerade traffic leaving the network's subnets (not to the subnets themselves, and not
- * multicast). Each network is applied as one atomic `nft -f` transaction, once: later calls find
- * the request recorded in the state directory and change nothing.
+ * Outbound masquerade for a network (ipMasq), in berth's table `inet berth`. The rule count
+ * does not grow with containers: the skeleton's postrouting rules dispatch through a verdict map
+ * keyed by source prefix to a chain per network, whose rules masquerade traffic leaving the
+ * network's subnets (not to the subnets themselves, and not multicast). Each network is applied
+ * as one atomic `nft -f` transaction, once: later calls find the request recorded in the state
+ * directory and change nothing.
  */
-import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { cidrNetwork, formatCidr, parseCidr } from "../ip/index.ts";
 import { FileLock, bootId, writeFileAtomic } from "../store/index.ts";
-
-export const TABLE = "berth";
+import { nftApply, nftList } from "./nft/exec.ts";
+import { TABLE, firewallDir, markSkeletonApplied, withSkeleton } from "./skeleton.ts";
 
 /** A plain, serialisable request: masquerade what leaves `subnets` of `network`. */
 export interface MasqueradeRequest {
@@ -33,18 +32,11 @@ export function renderMasquerade(req: MasqueradeRequest): string {
   const v4 = subnets.filter((s) => s.ip.family === 4).map(formatCidr);
   const v6 = subnets.filter((s) => s.ip.family === 6).map(formatCidr);
   const lines = [
-    `table inet ${TABLE} {`,
-    `  map masq_v4 { type ipv4_addr : verdict; flags interval; }`,
-    `  map masq_v6 { type ipv6_addr : verdict; flags interval; }`,
-    `  chain postrouting { type nat hook postrouting priority srcnat; policy accept; }`,
     // Declared in the table block: nft 1.0.6 cannot point a map element at a chain made by a
     // separate "add chain" in the same transaction.
+    `table inet ${TABLE} {`,
     `  chain ${chain} { }`,
     `}`,
-    // The dispatch rules are created with the table: flush and re-add keeps them single.
-    `flush chain inet ${TABLE} postrouting`,
-    `add rule inet ${TABLE} postrouting ip saddr vmap @masq_v4`,
-    `add rule inet ${TABLE} postrouting ip6 saddr vmap @masq_v6`,
     `flush chain inet ${TABLE} ${chain}`,
   ];
   for (const s of v4) lines.push(`add rule inet ${TABLE} ${chain} ip saddr ${s} ip daddr != ${s} ip daddr != 224.0.0.0/4 masquerade comment "berth:${req.network}"`);
@@ -52,23 +44,6 @@ export function renderMasquerade(req: MasqueradeRequest): string {
   for (const s of v4) lines.push(`add element inet ${TABLE} masq_v4 { ${s} : jump ${chain} }`);
   for (const s of v6) lines.push(`add element inet ${TABLE} masq_v6 { ${s} : jump ${chain} }`);
   return `${lines.join("\n")}\n`;
-}
-
-export class FirewallError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "FirewallError";
-  }
-}
-
-/** Run one nft transaction (`nft -f -`); throws with nft's own words. */
-export function nftApply(script: string): void {
-  const out = spawnSync("nft", ["-f", "-"], { input: script, encoding: "utf8", timeout: 30_000 });
-  if (out.error) {
-    const missing = (out.error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new FirewallError(missing ? "nft is not installed: masquerading needs nftables (apt-get install nftables)" : `Cannot run nft: ${out.error.message}`, { cause: out.error });
-  }
-  if (out.status !== 0) throw new FirewallError(`nft refused berth's rules: ${out.stderr.trim()}`);
 }
 
 function sameRequest(a: MasqueradeRequest, b: MasqueradeRequest): boolean {
@@ -83,7 +58,7 @@ function sameRequest(a: MasqueradeRequest, b: MasqueradeRequest): boolean {
 export function ensureMasquerade(given: MasqueradeRequest, stateDir: string, apply: (script: string) => void = nftApply): boolean {
   // Containers' addresses ("10.88.0.7/24") name their subnets ("10.88.0.0/24"): compare those.
   const req = { network: given.network, subnets: [...new Set(given.subnets.map((s) => formatCidr(cidrNetwork(parseCidr(s)))))] };
-  const dir = `${stateDir}/.firewall`;
+  const dir = firewallDir(stateDir);
   const file = `${dir}/masq-${masqueradeChain(req.network)}.json`;
   // Rules live in the kernel and vanish with a reboot: a record from another boot counts as none.
   const boot = bootId();
@@ -101,25 +76,23 @@ export function ensureMasquerade(given: MasqueradeRequest, stateDir: string, app
   const before = recorded();
   if (covers(before)) return false;
   const merged: MasqueradeRequest = { network: req.network, subnets: [...new Set([...(before?.subnets ?? []), ...req.subnets])].sort() };
-  apply(renderMasquerade(merged));
+  // The table's skeleton goes in with the first network of this boot: one transaction.
+  const { script, skeleton } = withSkeleton(stateDir, renderMasquerade(merged));
+  apply(script);
+  if (skeleton) markSkeletonApplied(stateDir);
   if (before === undefined || !sameRequest(before, merged)) writeFileAtomic(file, `${JSON.stringify({ ...merged, bootId: boot })}\n`, { mode: 0o600, mkdirMode: 0o700 });
   return true;
 }
 
-/**
- * Repair: apply every recorded masquerade request again (after `nft flush ruleset`, a firewalld
- * reload, or a reboot), in one transaction, and stamp the records with this boot. Returns the
- * networks re-applied.
- */
-export function reapplyMasquerade(stateDir: string, apply: (script: string) => void = nftApply): string[] {
-  const dir = `${stateDir}/.firewall`;
+/** The masquerade requests recorded in the state directory (what repair puts back). */
+export function recordedMasquerades(stateDir: string): MasqueradeRequest[] {
+  const dir = firewallDir(stateDir);
   let files: string[];
   try {
     files = readdirSync(dir).filter((f) => f.startsWith("masq-") && f.endsWith(".json"));
   } catch {
     return [];
   }
-  using _lock = FileLock.acquire(`${dir}/.lock`);
   const requests: MasqueradeRequest[] = [];
   for (const f of files) {
     try {
@@ -129,18 +102,20 @@ export function reapplyMasquerade(stateDir: string, apply: (script: string) => v
       // A corrupt record names nothing to repair.
     }
   }
-  if (requests.length === 0) return [];
-  apply(requests.map(renderMasquerade).join(""));
+  return requests;
+}
+
+/** After a repair: the records hold for this boot. The caller holds the firewall lock. */
+export function restampMasquerades(stateDir: string, requests: readonly MasqueradeRequest[]): void {
   const boot = bootId();
   for (const r of requests) {
-    writeFileAtomic(`${dir}/masq-${masqueradeChain(r.network)}.json`, `${JSON.stringify({ ...r, bootId: boot })}\n`, { mode: 0o600 });
+    writeFileAtomic(`${firewallDir(stateDir)}/masq-${masqueradeChain(r.network)}.json`, `${JSON.stringify({ ...r, bootId: boot })}\n`, { mode: 0o600 });
   }
-  return requests.map((r) => r.network);
 }
 
 /** Whether the network's masquerade chain holds its rules (for CHECK); reads the live ruleset. */
 export function masqueradePresent(req: MasqueradeRequest): boolean {
-  const out = spawnSync("nft", ["list", "chain", "inet", TABLE, masqueradeChain(req.network)], { encoding: "utf8", timeout: 30_000 });
-  if (out.status !== 0) return false;
-  return req.subnets.every((s) => out.stdout.includes(`saddr ${formatCidr(cidrNetwork(parseCidr(s)))}`));
+  const out = nftList(["chain", "inet", TABLE, masqueradeChain(req.network)]);
+  if (out === undefined) return false;
+  return req.subnets.every((s) => out.includes(`saddr ${formatCidr(cidrNetwork(parseCidr(s)))}`));
 }

@@ -19,6 +19,9 @@ const ALL: Record<string, object> = {
   container: { netns: "/proc/self/ns/net" },
   // Never written: every call here fails before ADD's work.
   dnsfiles: { runtimeConfig: { dnsFiles: { dir: "/nonexistent/berth-dnsfiles" } } },
+  // Chained, with nothing to publish or police: an ADD passes the (absent) prevResult on.
+  portmap: { stateDir: "/nonexistent/berth-state" },
+  firewall: { stateDir: "/nonexistent/berth-state" },
 };
 const VERSIONS = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];
 
@@ -127,8 +130,8 @@ describe.each(Object.keys(ALL))("%s: bad input gets the spec's error codes", (pl
     expectError(call(plugin, { command: "STATUS", stdin: conf(plugin, { cniVersion: "1.0.0" }) }), 1);
   });
 
-  // IPAM plugins and dnsfiles never enter CNI_NETNS, so only the others are asked about a missing one.
-  if (plugin !== "host-local" && plugin !== "static" && plugin !== "dnsfiles") {
+  // IPAM plugins and the host-side chained plugins never enter CNI_NETNS, so only the others are asked about a missing one.
+  if (!["host-local", "static", "dnsfiles", "portmap", "firewall"].includes(plugin)) {
     it("a CNI_NETNS that does not exist → an error naming it, and nothing printed but the error", () => {
       const out = call(plugin, { netns: "/run/netns/berth-missing-ns" });
       expect(out.status).not.toBe(0);
