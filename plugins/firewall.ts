@@ -20,6 +20,7 @@ import { CHECK_FAILED } from "./netns-handle.ts";
 
 interface FirewallConfig {
   name: string;
+  backend: string | undefined;
   stateDir: string;
   ingressPolicy: "open" | "same-bridge" | "isolated";
   icc: boolean;
@@ -30,12 +31,26 @@ type Ctx = PluginContext<FirewallConfig>;
 
 const ownerOf = (network: string, containerId: string | undefined, ifname: string | undefined) => `firewall/${network}/${containerId}/${ifname}`;
 const firewall = () => import("../lib/firewall/index.ts");
+
+async function backendFor(ctx: Ctx) {
+  const fw = await firewall();
+  try {
+    const { backend, reason } = await fw.chooseBackend(ctx.conf.backend);
+    ctx.log.debug({ backend: backend.name, reason }, "firewall backend chosen");
+    return { fw, backend };
+  } catch (err) {
+    throw cniError(CniErrorCode.INVALID_CONFIG, "No usable firewall backend", (err as Error).message, { cause: err });
+  }
+}
 const invalid = (msg: string, details: string) => cniError(CniErrorCode.INVALID_CONFIG, msg, details);
 
 function parseFirewallConfig(raw: NetConf): FirewallConfig {
   const backend = raw.backend;
-  if (backend !== undefined && backend !== "" && backend !== "nftables") {
-    throw invalid(`unsupported backend ${JSON.stringify(backend)}`, 'berth enforces the policy in its own nftables table (which firewalld does not flush); use "backend": "nftables" or leave it out');
+  if (backend === "firewalld") {
+    throw invalid('unsupported backend "firewalld"', 'berth enforces the policy in its own nftables table, which firewalld does not flush; use "nftables" or "iptables", or leave backend out');
+  }
+  if (backend !== undefined && backend !== "" && backend !== "nftables" && backend !== "iptables") {
+    throw invalid(`invalid backend ${JSON.stringify(backend)}`, 'choose "nftables" or "iptables", or leave it out for the default');
   }
   const policy = raw.ingressPolicy ?? "same-bridge";
   if (policy !== "open" && policy !== "same-bridge" && policy !== "isolated") {
@@ -48,7 +63,7 @@ function parseFirewallConfig(raw: NetConf): FirewallConfig {
     if (v === "true" || v === "false") return v === "true"; // Docker's -o icc=false arrives as a string
     throw invalid(`invalid ${key}`, `${key} must be true or false, got ${JSON.stringify(v)}`);
   };
-  return { name: raw.name, stateDir: stateDirOf(raw), ingressPolicy: policy, icc: policy !== "isolated" && flag("icc", true), internal: flag("internal", false) };
+  return { name: raw.name, backend: typeof backend === "string" && backend !== "" ? backend : undefined, stateDir: stateDirOf(raw), ingressPolicy: policy, icc: policy !== "isolated" && flag("icc", true), internal: flag("internal", false) };
 }
 
 /** The network's host-side interface: the bridge (or a ptp host veth) from the prevResult. */
@@ -78,10 +93,10 @@ export const plugin: Plugin<FirewallConfig> = {
       return { ...prev, cniVersion: ctx.cniVersion };
     }
     if (!conf.icc) needBridgeNetfilter();
-    const fw = await firewall();
+    const { backend } = await backendFor(ctx);
     const policy = { network: conf.name, icc: conf.icc, internal: conf.internal, isolate: conf.ingressPolicy !== "open" };
     try {
-      fw.applyPolicy(ownerOf(conf.name, env.containerId, env.ifname), { network: conf.name, container: env.containerId ?? "", ifname: env.ifname ?? "" }, policy, iface, { stateDir: conf.stateDir });
+      backend.applyPolicy(ownerOf(conf.name, env.containerId, env.ifname), { network: conf.name, container: env.containerId ?? "", ifname: env.ifname ?? "" }, policy, iface, { stateDir: conf.stateDir });
     } catch (err) {
       throw cniError(CniErrorCode.INTERNAL, `Cannot apply the firewall policy of network "${conf.name}"`, (err as Error).message, { cause: err });
     }
@@ -90,29 +105,27 @@ export const plugin: Plugin<FirewallConfig> = {
   },
 
   async del(ctx: Ctx) {
-    const fw = await firewall();
-    fw.releasePolicy(ownerOf(ctx.conf.name, ctx.env.containerId, ctx.env.ifname), ctx.conf.name, `firewall/${ctx.conf.name}/`, { stateDir: ctx.conf.stateDir });
+    const { backend } = await backendFor(ctx);
+    backend.releasePolicy(ownerOf(ctx.conf.name, ctx.env.containerId, ctx.env.ifname), ctx.conf.name, `firewall/${ctx.conf.name}/`, { stateDir: ctx.conf.stateDir });
   },
 
   async check(ctx: Ctx) {
-    const fw = await firewall();
+    const { fw, backend } = await backendFor(ctx);
     const owner = ownerOf(ctx.conf.name, ctx.env.containerId, ctx.env.ifname);
     const fwCtx = { stateDir: ctx.conf.stateDir };
     if (hostInterface(ctx.prevResult ?? { cniVersion: ctx.cniVersion }) === undefined) return;
     if (fw.ownedBy(owner, fwCtx) === undefined) throw cniError(CHECK_FAILED, `No firewall policy recorded for container ${ctx.env.containerId}`, `network "${ctx.conf.name}"`);
-    const missing = fw.missingElements(owner, fwCtx);
-    const chains = fw.policyNames(ctx.conf.name);
-    if (fw.nftList(["chain", "inet", fw.TABLE, chains.from]) === undefined) missing.push({ set: `chain ${chains.from}`, key: [] });
-    if (missing.length > 0) throw cniError(CHECK_FAILED, `The firewall policy of network "${ctx.conf.name}" is incomplete`, missing.map((e) => `${e.set} { ${fw.renderElement(e)} }`).join("; "));
+    const missing = backend.missing(owner, fwCtx);
+    if (missing.length > 0) throw cniError(CHECK_FAILED, `The firewall policy of network "${ctx.conf.name}" is incomplete`, missing.join("; "));
   },
 
   async gc(ctx) {
     const valid = ctx.validAttachments;
     if (valid === undefined) return;
-    const fw = await firewall();
+    const { fw, backend } = await backendFor(ctx);
     const keep = new Set(valid.map((a) => ownerOf(ctx.conf.name, a.containerID, a.ifname)));
     for (const owner of new fw.ElementOwnership(ctx.conf.stateDir).owners(`firewall/${ctx.conf.name}/`)) {
-      if (!keep.has(owner)) fw.releasePolicy(owner, ctx.conf.name, `firewall/${ctx.conf.name}/`, { stateDir: ctx.conf.stateDir });
+      if (!keep.has(owner)) backend.releasePolicy(owner, ctx.conf.name, `firewall/${ctx.conf.name}/`, { stateDir: ctx.conf.stateDir });
     }
   },
 

@@ -26,6 +26,18 @@ export const PORT_CONFLICT = 103;
 const ownerOf = (network: string, containerId: string | undefined, ifname: string | undefined) => `portmap/${network}/${containerId}/${ifname}`;
 const firewall = () => import("../lib/firewall/index.ts");
 
+/** The configured (or default) firewall backend; an unusable one is a config error naming it. */
+async function backendFor(conf: PortmapConfig, log: Logger) {
+  const fw = await firewall();
+  try {
+    const { backend, reason } = await fw.chooseBackend(conf.backend);
+    log.debug({ backend: backend.name, reason }, "firewall backend chosen");
+    return { fw, backend };
+  } catch (err) {
+    throw cniError(CniErrorCode.INVALID_CONFIG, "No usable firewall backend", (err as Error).message, { cause: err });
+  }
+}
+
 /** The host interface routing to the container (the bridge, or a ptp host veth): for route_localnet. */
 function interfaceToward(address: string): string | undefined {
   const ip = parseIp(address);
@@ -79,12 +91,12 @@ export const plugin: Plugin<PortmapConfig> = {
     if (conf.mappings.length === 0) return { ...prev, cniVersion: ctx.cniVersion };
     const addresses = (prev.ips ?? []).map((ip) => formatCidr(parseCidr(ip.address)));
     if (addresses.length === 0) throw cniError(CniErrorCode.INVALID_CONFIG, "portmap has no container address to publish to", "chain portmap after a plugin whose result has ips (bridge, ptp, macvlan)");
-    const fw = await firewall();
+    const { fw, backend } = await backendFor(conf, ctx.log);
     const owner = ownerOf(conf.name, env.containerId, env.ifname);
     const info = { network: conf.name, container: env.containerId ?? "", ifname: env.ifname ?? "" };
     let state: OwnedState;
     try {
-      state = fw.publishPorts({ owner, info, addresses, mappings: conf.mappings, snat: conf.snat, masqAll: conf.masqAll }, { stateDir: conf.stateDir });
+      state = backend.publishPorts({ owner, info, addresses, mappings: conf.mappings, snat: conf.snat, masqAll: conf.masqAll }, { stateDir: conf.stateDir });
     } catch (err) {
       if (err instanceof fw.PortConflictError) throw cniError(PORT_CONFLICT, `Cannot publish ports of container ${env.containerId}`, err.message, { cause: err });
       if (err instanceof fw.FirewallError) throw cniError(CniErrorCode.INVALID_CONFIG, `Cannot publish ports of container ${env.containerId}`, err.message, { cause: err });
@@ -101,12 +113,12 @@ export const plugin: Plugin<PortmapConfig> = {
 
   async del(ctx) {
     const { conf, env } = ctx;
-    const fw = await firewall();
+    const { fw, backend } = await backendFor(conf, ctx.log);
     const owner = ownerOf(conf.name, env.containerId, env.ifname);
     const ctxFw = { stateDir: conf.stateDir };
     const held = fw.ownedBy(owner, ctxFw);
     if (held === undefined) return;
-    fw.release(owner, ctxFw);
+    backend.release(owner, ctxFw);
     await clearConntrack(portsOf(held), ctx.log);
     ctx.log.info({ ports: held.ports.length }, "ports unpublished");
   },
@@ -114,26 +126,24 @@ export const plugin: Plugin<PortmapConfig> = {
   async check(ctx) {
     const { conf, env } = ctx;
     if (conf.mappings.length === 0) return;
-    const fw = await firewall();
+    const { fw, backend } = await backendFor(conf, ctx.log);
     const owner = ownerOf(conf.name, env.containerId, env.ifname);
     const ctxFw = { stateDir: conf.stateDir };
     if (fw.ownedBy(owner, ctxFw) === undefined) throw cniError(CHECK_FAILED, `No published ports recorded for container ${env.containerId}`, `network "${conf.name}", interface ${env.ifname}`);
-    const missing = fw.missingElements(owner, ctxFw);
-    if (missing.length > 0) {
-      throw cniError(CHECK_FAILED, `Published ports of container ${env.containerId} are missing from table inet berth`, missing.map((e) => `${e.set} { ${fw.renderElement(e)} }`).join("; "));
-    }
+    const missing = backend.missing(owner, ctxFw);
+    if (missing.length > 0) throw cniError(CHECK_FAILED, `Published ports of container ${env.containerId} are missing from the ${backend.name} ruleset`, missing.join("; "));
   },
 
   async gc(ctx) {
     const valid = ctx.validAttachments;
     if (valid === undefined) return;
-    const fw = await firewall();
+    const { fw, backend } = await backendFor(ctx.conf, ctx.log);
     const keep = new Set(valid.map((a) => ownerOf(ctx.conf.name, a.containerID, a.ifname)));
     const ctxFw = { stateDir: ctx.conf.stateDir };
     for (const owner of new fw.ElementOwnership(ctx.conf.stateDir).owners(`portmap/${ctx.conf.name}/`)) {
       if (keep.has(owner)) continue;
       const held = fw.ownedBy(owner, ctxFw);
-      fw.release(owner, ctxFw);
+      backend.release(owner, ctxFw);
       await clearConntrack(portsOf(held), ctx.log);
       ctx.log.info({ owner }, "GC unpublished the ports of a stale attachment");
     }

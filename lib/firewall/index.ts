@@ -10,3 +10,4 @@ export { ElementOwnership, describePort, type ElementWriter, type OwnedState, ty
 export { portState, validateMapping, type PortMapping, type PortProtocol, type PublishRequest } from "./portmap.ts";
 export { policyElements, policyNames, renderPolicy, type NetworkPolicy } from "./policy.ts";
 export { applyPolicy, ensureScript, missingElements, ownedBy, publishPorts, reapplyAll, reapplyMasquerade, release, releasePolicy, type FirewallContext } from "./firewall.ts";
+export { chooseBackend, nftInstalled, nftUsable, nftablesBackend, registerBackend, type BackendName, type FirewallBackend } from "./backend.ts";

@@ -12,7 +12,8 @@ export interface PortmapConfig {
   mappings: PortMapping[];
   snat: boolean;
   masqAll: boolean;
-  backend: "nftables";
+  /** "nftables", "iptables", or undefined for the default (nftables where nft is installed). */
+  backend: string | undefined;
 }
 
 const invalid = (msg: string, details: string) => cniError(CniErrorCode.INVALID_CONFIG, msg, details);
@@ -26,8 +27,8 @@ function bool(raw: NetConf, key: string, fallback: boolean): boolean {
 
 export function parsePortmapConfig(raw: NetConf): PortmapConfig {
   const backend = raw.backend;
-  if (backend !== undefined && backend !== "" && backend !== "nftables") {
-    throw invalid(`unsupported backend ${JSON.stringify(backend)}`, 'berth publishes ports with nftables maps; use "backend": "nftables" or leave it out (the iptables backend is not built yet)');
+  if (backend !== undefined && backend !== "" && backend !== "nftables" && backend !== "iptables") {
+    throw invalid(`invalid backend ${JSON.stringify(backend)}`, 'choose "nftables" or "iptables", or leave it out for the default');
   }
   const bit = raw.markMasqBit;
   if (bit !== undefined && bit !== null && (typeof bit !== "number" || !Number.isInteger(bit) || bit < 0 || bit > 31)) {
@@ -49,5 +50,5 @@ export function parsePortmapConfig(raw: NetConf): PortmapConfig {
     const protocol = m.protocol as PortMapping["protocol"];
     return { protocol, hostPort: m.hostPort, containerPort: m.containerPort, ...(m.hostIP !== undefined ? { hostIP: m.hostIP } : {}), ...(typeof range === "number" ? { range } : {}) };
   });
-  return { name: raw.name, stateDir: stateDirOf(raw), mappings, snat: bool(raw, "snat", true), masqAll: bool(raw, "masqAll", false), backend: "nftables" };
+  return { name: raw.name, stateDir: stateDirOf(raw), mappings, snat: bool(raw, "snat", true), masqAll: bool(raw, "masqAll", false), backend: typeof backend === "string" && backend !== "" ? backend : undefined };
 }
