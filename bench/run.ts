@@ -7,6 +7,7 @@ import { TestNetns } from "../test/harness/index.ts";
 import { benchVersion, REFERENCE_DIR } from "./startup.ts";
 import { benchVeth } from "./veth.ts";
 import { benchAttach } from "./attach.ts";
+import { benchPortmap } from "./portmap.ts";
 import { printTable } from "./stats.ts";
 
 if (!existsSync(`${REFERENCE_DIR}/bridge`)) {
@@ -20,6 +21,7 @@ try {
   printTable("Creating a veth pair with its peer in another namespace (median of 200)", benchVeth(host));
   printTable("bridge + host-local, exec'd in a simulated host (p50)", benchAttach(host, "bridge", 100));
   printTable("ptp and macvlan + host-local (p50)", [...benchAttach(host, "ptp", 20), ...benchAttach(host, "macvlan", 20)]);
+  printTable("bridge + host-local + portmap (one published port), chain exec'd as a runtime does (p50)", benchPortmap(host, 100));
 } finally {
   host.destroy();
 }
