@@ -19,6 +19,14 @@ export function loadRaw(): RawLibc {
   const mount = f("int mount(void *, void *, void *, unsigned long, void *)");
   const umount2 = f("int umount2(void *, int)");
   const flock = f("int flock(int, int)");
+  const mknod = f("int mknod(void *, uint32_t, uint64_t)");
+  const lsetxattr = f("int lsetxattr(void *, void *, void *, uintptr_t, int)");
+  const lgetxattr = f("intptr_t lgetxattr(void *, void *, void *, uintptr_t)");
+  const llistxattr = f("intptr_t llistxattr(void *, void *, uintptr_t)");
+  const fsopen = f("int fsopen(void *, uint32_t)");
+  const fsconfig = f("int fsconfig(int, uint32_t, void *, void *, int)");
+  const fsmount = f("int fsmount(int, uint32_t, uint32_t)");
+  const moveMount = f("int move_mount(int, void *, int, void *, uint32_t)");
   const getpid = f("int getpid()");
   const gettid = f("int gettid()");
   return {
@@ -36,6 +44,14 @@ export function loadRaw(): RawLibc {
     mount: (s, t, fs, fl, d) => mount(s, t, fs, fl, d),
     umount2: (t, fl) => umount2(t, fl),
     flock: (fd, op) => flock(fd, op),
+    mknod: (p, m, d) => mknod(p, m, d),
+    lsetxattr: (p, n, v, s, fl) => lsetxattr(p, n, v, s, fl),
+    lgetxattr: (p, n, v, s) => Number(lgetxattr(p, n, v, s)),
+    llistxattr: (p, l, s) => Number(llistxattr(p, l, s)),
+    fsopen: (n, fl) => fsopen(n, fl),
+    fsconfig: (fd, c, k, v, a) => fsconfig(fd, c, k, v, a),
+    fsmount: (fd, fl, a) => fsmount(fd, fl, a),
+    move_mount: (fd, fp, td, tp, fl) => moveMount(fd, fp, td, tp, fl),
     getpid: () => getpid(),
     gettid: () => gettid(),
     errno: () => koffi.errno(),

@@ -17,6 +17,14 @@ export interface RawLibc {
   mount(src: Uint8Array | null, target: Uint8Array, fstype: Uint8Array | null, flags: number, data: Uint8Array | null): number;
   umount2(target: Uint8Array, flags: number): number;
   flock(fd: number, op: number): number;
+  mknod(path: Uint8Array, mode: number, dev: number): number;
+  lsetxattr(path: Uint8Array, name: Uint8Array, value: Uint8Array, size: number, flags: number): number;
+  lgetxattr(path: Uint8Array, name: Uint8Array, value: Uint8Array | null, size: number): number;
+  llistxattr(path: Uint8Array, list: Uint8Array | null, size: number): number;
+  fsopen(fsname: Uint8Array, flags: number): number;
+  fsconfig(fd: number, cmd: number, key: Uint8Array | null, value: Uint8Array | null, aux: number): number;
+  fsmount(fd: number, flags: number, attrFlags: number): number;
+  move_mount(fromDfd: number, fromPath: Uint8Array, toDfd: number, toPath: Uint8Array, flags: number): number;
   getpid(): number;
   gettid(): number;
   /** errno of the last failed call on this thread. */

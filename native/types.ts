@@ -21,6 +21,22 @@ export interface Sys {
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
   umount2(target: string, flags: number): void;
   flock(fd: number, op: number): void;
+  /** mknod(2): `mode` carries the file type (S_IFCHR, S_IFBLK, S_IFIFO) and permissions. */
+  mknod(path: string, mode: number, dev: number): void;
+  /** lsetxattr(2): set an extended attribute without following a final symlink. */
+  lsetxattr(path: string, name: string, value: Uint8Array, flags: number): void;
+  /** lgetxattr(2): the attribute's value, or null when the file lacks it (ENODATA). */
+  lgetxattr(path: string, name: string): Uint8Array | null;
+  /** llistxattr(2): the names of the file's extended attributes. */
+  llistxattr(path: string): string[];
+  /** fsopen(2): a filesystem context fd for the new mount API. */
+  fsopen(fsname: string, flags: number): number;
+  /** fsconfig(2); on failure the SysError carries the kernel's message from the context's log. */
+  fsconfig(fd: number, cmd: number, key: string | null, value: string | null, aux: number): void;
+  /** fsmount(2): a detached mount fd from a created filesystem context. */
+  fsmount(fd: number, flags: number, attrFlags: number): number;
+  /** move_mount(2). */
+  moveMount(fromDfd: number, fromPath: string, toDfd: number, toPath: string, flags: number): void;
   getpid(): number;
   gettid(): number;
 }
@@ -34,6 +50,9 @@ export const SOL_SOCKET = 1;
 export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SO_RCVTIMEO = 20;
+/** Like SO_SNDBUF/SO_RCVBUF, past net.core.wmem_max/rmem_max (needs CAP_NET_ADMIN). */
+export const SO_SNDBUFFORCE = 32;
+export const SO_RCVBUFFORCE = 33;
 export const SOL_NETLINK = 270;
 export const NETLINK_ADD_MEMBERSHIP = 1;
 export const NETLINK_EXT_ACK = 11;
@@ -61,6 +80,24 @@ export const MS_REC = 16384;
 export const MS_PRIVATE = 1 << 18;
 export const MS_SHARED = 1 << 20;
 export const MNT_DETACH = 2;
+
+export const S_IFIFO = 0o010000;
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+/** makedev(3) for the Linux dev_t encoding (exact for majors below 4096). */
+export function makedev(major: number, minor: number): number {
+  return (major & 0xfff) * 256 + (minor & 0xff) + Math.floor(minor / 256) * 2 ** 20;
+}
+export const XATTR_CREATE = 1;
+export const XATTR_REPLACE = 2;
+
+export const AT_FDCWD = -100;
+export const FSOPEN_CLOEXEC = 1;
+export const FSCONFIG_SET_FLAG = 0;
+export const FSCONFIG_SET_STRING = 1;
+export const FSCONFIG_CMD_CREATE = 6;
+export const FSMOUNT_CLOEXEC = 1;
+export const MOVE_MOUNT_F_EMPTY_PATH = 4;
 
 export const LOCK_SH = 1;
 export const LOCK_EX = 2;

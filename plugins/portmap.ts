@@ -106,7 +106,7 @@ export const plugin: Plugin<PortmapConfig> = {
       allowLocalhost(addresses, ctx.log);
       allowHairpin(prev, ctx.log);
     }
-    await clearConntrack(portsOf(state), ctx.log);
+    clearConntrack(portsOf(state), ctx.log);
     ctx.log.info({ ports: state.ports.length, elements: state.elements.length }, "ports published");
     return { ...prev, cniVersion: ctx.cniVersion };
   },
@@ -119,7 +119,7 @@ export const plugin: Plugin<PortmapConfig> = {
     const held = fw.ownedBy(owner, ctxFw);
     if (held === undefined) return;
     backend.release(owner, ctxFw);
-    await clearConntrack(portsOf(held), ctx.log);
+    clearConntrack(portsOf(held), ctx.log);
     ctx.log.info({ ports: held.ports.length }, "ports unpublished");
   },
 
@@ -144,7 +144,7 @@ export const plugin: Plugin<PortmapConfig> = {
       if (keep.has(owner)) continue;
       const held = fw.ownedBy(owner, ctxFw);
       backend.release(owner, ctxFw);
-      await clearConntrack(portsOf(held), ctx.log);
+      clearConntrack(portsOf(held), ctx.log);
       ctx.log.info({ owner }, "GC unpublished the ports of a stale attachment");
     }
   },

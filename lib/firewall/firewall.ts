@@ -1,11 +1,13 @@
 /**
  * lib/firewall's interface: plain, serialisable requests in; one atomic transaction each out.
  * The table's shape (skeleton, a network's chains) goes in through `nft -f`, once per boot;
- * per-container work is elements, owned in the state store (ownership.ts) under one lock.
+ * per-container work is elements, sent over nfnetlink and owned in the state store
+ * (ownership.ts) under one lock.
  */
 import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { FileLock, bootId, writeFileAtomic } from "../store/index.ts";
 import { nftApply, nftList } from "./nft/exec.ts";
+import { NftNetlinkWriter } from "./nft/netlink-writer.ts";
 import { NftScriptWriter, renderElementChanges } from "./nft/script-writer.ts";
 import { type NftElement, renderElement } from "./nft/values.ts";
 import { ElementOwnership, type ElementWriter, type OwnedState } from "./ownership.ts";
@@ -25,7 +27,9 @@ export interface FirewallContext {
 
 function parts(ctx: FirewallContext): { apply: (s: string) => void; writer: ElementWriter; owners: ElementOwnership } {
   const apply = ctx.apply ?? nftApply;
-  return { apply, writer: ctx.writer ?? new NftScriptWriter(apply), owners: new ElementOwnership(ctx.stateDir) };
+  // An injected nft runner (tests) gets the script writer, so it sees every change as text.
+  const writer = ctx.writer ?? (ctx.apply === undefined ? new NftNetlinkWriter() : new NftScriptWriter(apply));
+  return { apply, writer, owners: new ElementOwnership(ctx.stateDir) };
 }
 
 interface ScriptRecord {

@@ -1,7 +1,8 @@
 /**
  * lib/netlink — rtnetlink for berth: a handle bound to one network namespace, with links,
  * addresses, routes and neighbours in iproute2's vocabulary. The wire format and the
- * request engine are in ./wire (pure, unit-tested); this layer gives them meaning.
+ * request engine are in ./wire (pure, unit-tested); this layer gives them meaning. ./nf adds
+ * nfnetlink on the same engine: nftables set elements and conntrack entries.
  */
 export { NetlinkHandle, openHandle, type HandleOptions } from "./handle.ts";
 export { bridgeVlanAttrs, type BridgeVlanSpec } from "./bridge-vlan.ts";
@@ -59,3 +60,31 @@ export type {
   Scope,
   ScopeName,
 } from "./names.ts";
+export {
+  ConntrackHandle,
+  NftElementError,
+  NftHandle,
+  NftValueError,
+  conntrackMatcher,
+  decodeNftValue,
+  encodeNftValue,
+  formatElement,
+  formatNftValue,
+  openConntrackHandle,
+  openNetfilterSocket,
+  openNftHandle,
+  type ConntrackFilter,
+  type ConntrackFlow,
+  type ConntrackProtocol,
+  type ConntrackTuple,
+  type NfHandleOptions,
+  type NfTransport,
+  type NftApplyOptions,
+  type NftElement,
+  type NftElementChange,
+  type NftFamily,
+  type NftField,
+  type NftFieldType,
+  type NftSetInfo,
+  type NftVerdict,
+} from "./nf/index.ts";

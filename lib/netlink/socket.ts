@@ -1,5 +1,6 @@
 /**
- * A NETLINK_ROUTE socket: the one piece of the netlink layer that does I/O.
+ * A netlink socket (NETLINK_ROUTE unless told otherwise, e.g. NETLINK_NETFILTER for
+ * lib/netlink/nf): the one piece of the netlink layer that does I/O.
  *
  * The socket belongs to the network namespace of the thread that created it, for life; the
  * handle creates it inside the target namespace and then never switches again. Every receive
@@ -19,7 +20,9 @@ import {
   SOL_NETLINK,
   SOL_SOCKET,
   SO_RCVBUF,
+  SO_RCVBUFFORCE,
   SO_SNDBUF,
+  SO_SNDBUFFORCE,
   sys,
 } from "../../native/index.ts";
 import type { Transport } from "./wire/index.ts";
@@ -28,6 +31,8 @@ import type { Transport } from "./wire/index.ts";
 const ETIMEDOUT = 110;
 
 export interface RouteSocketOptions {
+  /** The netlink protocol (NETLINK_ROUTE, NETLINK_NETFILTER...). Default NETLINK_ROUTE. */
+  protocol?: number;
   /** How long a receive waits for the kernel before failing with ETIMEDOUT. Default 10 s. */
   timeoutMs?: number;
   /** SO_RCVBUF in bytes (the kernel doubles it). Default 1 MiB: a full dump never overflows. */
@@ -36,6 +41,8 @@ export interface RouteSocketOptions {
   groups?: readonly number[];
   /** Initial size of the user-space receive buffer; it grows to fit any datagram. Default 32 KiB. */
   bufferSize?: number;
+  /** SO_SNDBUF in bytes (the kernel doubles it); bounds the largest datagram. Default 64 KiB. */
+  sendBuffer?: number;
 }
 
 /** Raised by a receive that waited its full timeout; the engine turns it into a NetlinkError. */
@@ -67,7 +74,7 @@ function sockaddrNl(pid = 0, groups = 0): Uint8Array {
   return b;
 }
 
-/** An open NETLINK_ROUTE socket, usable as the engine's {@link Transport}. */
+/** An open netlink socket (NETLINK_ROUTE by default), usable as the engine's {@link Transport}. */
 export class RouteSocket implements Transport {
   readonly fd: number;
   readonly portId: number;
@@ -75,29 +82,33 @@ export class RouteSocket implements Transport {
   #buf: Uint8Array;
   #peek = new Uint8Array(16);
   #closed = false;
+  #sizes: { send: number; receive: number };
 
-  private constructor(fd: number, portId: number, timeoutMs: number, bufferSize: number) {
+  private constructor(fd: number, portId: number, timeoutMs: number, bufferSize: number, sizes: { send: number; receive: number }) {
     this.fd = fd;
     this.portId = portId;
     this.timeoutMs = timeoutMs;
     this.#buf = new Uint8Array(Math.max(16, bufferSize));
+    this.#sizes = sizes;
   }
 
   /** Open a socket in the calling thread's current network namespace. */
   static open(options: RouteSocketOptions = {}): RouteSocket {
-    const fd = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    const protocol = options.protocol ?? NETLINK_ROUTE;
+    const fd = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
     try {
-      const rcvbuf = options.receiveBuffer ?? 1024 * 1024;
-      sys.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, intOpt(rcvbuf));
-      sys.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, intOpt(64 * 1024));
+      const sizes = { receive: options.receiveBuffer ?? 1024 * 1024, send: options.sendBuffer ?? 64 * 1024 };
+      sys.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, intOpt(sizes.receive));
+      sys.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, intOpt(sizes.send));
       sys.setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, intOpt(1));
-      sys.setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, intOpt(1));
+      // Strict checking of dump requests is an rtnetlink notion.
+      if (protocol === NETLINK_ROUTE) sys.setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, intOpt(1));
       sys.bind(fd, sockaddrNl());
       for (const group of options.groups ?? []) sys.setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, intOpt(group));
       const addr = new Uint8Array(12);
       sys.getsockname(fd, addr);
       const portId = new DataView(addr.buffer).getUint32(4, true);
-      return new RouteSocket(fd, portId, options.timeoutMs ?? 10_000, options.bufferSize ?? 32 * 1024);
+      return new RouteSocket(fd, portId, options.timeoutMs ?? 10_000, options.bufferSize ?? 32 * 1024, sizes);
     } catch (err) {
       sys.close(fd);
       throw err;
@@ -112,6 +123,26 @@ export class RouteSocket implements Transport {
   #open(): void {
     // A closed fd number may already belong to another file: never touch it again.
     if (this.#closed) throw new Error("The netlink socket is closed");
+  }
+
+  /**
+   * Make room for a large exchange: SO_SNDBUF of at least `send` bytes (one datagram must fit)
+   * and SO_RCVBUF of at least `receive` (replies queued before they are read). With
+   * CAP_NET_ADMIN the sizes may pass net.core.wmem_max/rmem_max; without, they are capped.
+   */
+  reserve(sizes: { send?: number; receive?: number }): void {
+    this.#open();
+    const grow = (want: number | undefined, have: number, plain: number, force: number): number => {
+      if (want === undefined || want <= have) return have;
+      try {
+        sys.setsockopt(this.fd, SOL_SOCKET, force, intOpt(want));
+      } catch {
+        sys.setsockopt(this.fd, SOL_SOCKET, plain, intOpt(want));
+      }
+      return want;
+    };
+    this.#sizes.send = grow(sizes.send, this.#sizes.send, SO_SNDBUF, SO_SNDBUFFORCE);
+    this.#sizes.receive = grow(sizes.receive, this.#sizes.receive, SO_RCVBUF, SO_RCVBUFFORCE);
   }
 
   send(bytes: Uint8Array): void {

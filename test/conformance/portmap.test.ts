@@ -68,7 +68,11 @@ describe("portmap", () => {
     const check = e.run("CHECK", 0, portmapConf(e, [{ hostPort: 18080, containerPort: 8080 }], {}), {}, "portmap");
     expect(check.json?.code).toBe(100);
     expect(check.json?.details).toMatch(/pm4_any \{ tcp \. 18080 : 10\.88\.0\.2 \. 8080 \}/);
+    // The UDP flow from the outside left a conntrack entry; DEL clears the entries of its ports.
+    const flows = () => e.host.run("conntrack", ["-L", "-p", "udp", "--orig-port-dst", "15353"]).split("\n").filter((l) => l.includes("dport=15353")).length;
+    expect(flows()).toBeGreaterThan(0);
     detach(e, 0);
+    expect(flows()).toBe(0);
     detach(e, 1);
   });
 

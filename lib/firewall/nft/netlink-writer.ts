@@ -1,0 +1,36 @@
+/**
+ * The ElementWriter of the hot path: element changes go to the kernel as one nfnetlink batch
+ * over berth's own netlink layer (~0.7 ms for an add) instead of an `nft` process (~8 ms).
+ * Deletes of absent elements and re-adds of present ones are not errors (DEL twice, repair).
+ */
+import { lastAddress, parseCidr, formatIp } from "../../ip/index.ts";
+import { openNftHandle, type NftElement as WireElement, type NftElementChange } from "../../netlink/index.ts";
+import type { ElementWriter } from "../ownership.ts";
+import { TABLE } from "../skeleton.ts";
+import type { NftElement } from "./values.ts";
+
+function toWire(e: NftElement): WireElement {
+  const out: WireElement = { key: e.key };
+  if (e.prefix !== undefined) {
+    const first = e.key[0];
+    if (first === undefined || (first.type !== "ipv4_addr" && first.type !== "ipv6_addr")) throw new Error(`element of ${e.set}: a prefix needs an address key`);
+    const end = formatIp(lastAddress(parseCidr(`${first.value}/${e.prefix}`)));
+    out.keyEnd = [{ type: first.type, value: end }];
+  }
+  if (e.data !== undefined) out.data = e.data;
+  return out;
+}
+
+function changes(op: "add" | "delete", elements: readonly NftElement[]): NftElementChange[] {
+  const bySet = new Map<string, WireElement[]>();
+  for (const e of elements) bySet.set(e.set, [...(bySet.get(e.set) ?? []), toWire(e)]);
+  return [...bySet].map(([set, els]) => ({ op, family: "inet" as const, table: TABLE, set, elements: els }));
+}
+
+export class NftNetlinkWriter implements ElementWriter {
+  apply(add: readonly NftElement[], remove: readonly NftElement[]): void {
+    if (add.length === 0 && remove.length === 0) return;
+    using handle = openNftHandle();
+    handle.apply([...changes("delete", remove), ...changes("add", add)], { ignoreMissing: true, ignoreExisting: true });
+  }
+}
