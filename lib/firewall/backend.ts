@@ -3,11 +3,10 @@
  * nftables (default: berth's table with maps and sets, constant rules) and iptables (for hosts
  * without nft). `chooseBackend` explains its choice so plugins can log it.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { FirewallError } from "./errors.ts";
 import { applyPolicy, missingElements, ownedBy, reapplyAll, release, releasePolicy, publishPorts, type FirewallContext } from "./firewall.ts";
-import { nftList } from "./nft/exec.ts";
+import { childProcess, nftList } from "./nft/exec.ts";
 import { TABLE } from "./skeleton.ts";
 import { ensureMasquerade, masqueradePresent, type MasqueradeRequest } from "./masquerade.ts";
 import { renderElement } from "./nft/values.ts";
@@ -58,7 +57,7 @@ export const nftablesBackend: FirewallBackend = {
 
 /** Whether `nft` runs and the kernel answers it (a listing succeeds): for doctor-style checks. */
 export function nftUsable(): boolean {
-  const out = spawnSync("nft", ["list", "tables"], { encoding: "utf8", timeout: 10_000 });
+  const out = childProcess().spawnSync("nft", ["list", "tables"], { encoding: "utf8", timeout: 10_000 });
   return out.error === undefined && out.status === 0;
 }
 
