@@ -8,6 +8,7 @@ import { benchVersion, REFERENCE_DIR } from "./startup.ts";
 import { benchVeth } from "./veth.ts";
 import { benchAttach } from "./attach.ts";
 import { benchPortmap } from "./portmap.ts";
+import { benchUnpack } from "./unpack.ts";
 import { printTable } from "./stats.ts";
 
 if (!existsSync(`${REFERENCE_DIR}/bridge`)) {
@@ -25,3 +26,6 @@ try {
 } finally {
   host.destroy();
 }
+
+console.log("\nUnpacking a multi-layer image: berth vs GNU tar (p50)");
+for (const line of await benchUnpack()) console.log(`  ${line}`);
