@@ -1,78 +1,94 @@
 /**
- * The `berth` command line. Small for now: run a plugin by hand, list plugins, print versions.
+ * The `berth` command line, parsed with yargs (docker's grammar: `berth images`, `berth rmi -f X`,
+ * `berth image inspect X`). main.ts reaches this module only through a dynamic import, so a
+ * plugin invocation never loads yargs or any command.
+ *
+ * Exit codes as docker's: 0, 1 when a command fails, 125 for a usage mistake. Errors are one
+ * line on stderr: `berth rmi: no such image "foo:latest": see 'berth images'`.
  */
-import { PLUGINS, pluginNames } from "../plugins/registry.ts";
+import yargs from "yargs";
+import { outcome, UsageError } from "./commands/context.ts";
+import { ReportedFailure, reportFailure } from "./commands/errors.ts";
+import { historyCommand } from "./commands/history.ts";
+import { imageCommand } from "./commands/image.ts";
+import { imagesCommand } from "./commands/images.ts";
+import { importCommand } from "./commands/import.ts";
+import { loadCommand } from "./commands/load.ts";
+import { cniCommand, firewallCommand, pluginsCommand, versionCommand } from "./commands/plugins.ts";
+import { rmiCommand } from "./commands/rmi.ts";
+import { saveCommand } from "./commands/save.ts";
+import { tagCommand } from "./commands/tag.ts";
 
-declare const BERTH_VERSION: string | undefined;
+const EPILOGUE = "Each plugin is also reachable by its own name: a symlink named after it (see 'make install').";
 
-const USAGE = `Usage: berth COMMAND
-
-Commands:
-  plugins            list the CNI plugins in this binary
-  cni PLUGIN         run PLUGIN as a CNI runtime would: CNI_* environment, config on stdin
-  firewall reapply [--state-dir DIR]
-                     re-apply berth's recorded nftables rules (after a flush or a firewall reload)
-  version            print berth's version and the CNI versions it speaks
-  help               this text
-
-Each plugin is also reachable by its own name: a symlink named after it (see 'make install').`;
-
-function version(): string {
-  return typeof BERTH_VERSION === "string" ? BERTH_VERSION : "dev";
+/** The command as errors name it: "rmi", "image inspect". */
+function commandName(argv: readonly string[]): string {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === "--root") i += 1;
+    else if (!a.startsWith("-")) words.push(a);
+  }
+  const first = words[0] ?? "";
+  return first === "image" && words[1] !== undefined ? `image ${words[1]}` : first;
 }
 
+function parser(argv: string[]) {
+  return yargs(argv)
+    .scriptName("berth")
+    .parserConfiguration({ "boolean-negation": false })
+    .usage("Usage: berth [--root DIR] COMMAND")
+    .option("root", { type: "string", global: true, describe: "image store directory (default $BERTH_ROOT or /var/lib/berth)" })
+    .command(imagesCommand)
+    .command(rmiCommand)
+    .command(tagCommand)
+    .command(historyCommand)
+    .command(loadCommand)
+    .command(saveCommand)
+    .command(importCommand)
+    .command(imageCommand)
+    .command(pluginsCommand)
+    .command(cniCommand)
+    .command(firewallCommand)
+    .command(versionCommand)
+    .command("help", "this text", {}, () => {
+      parser([]).showHelp("log");
+    })
+    .demandCommand(1, "a command is missing")
+    .recommendCommands()
+    .strict()
+    .help()
+    .alias("help", "h")
+    .version(false)
+    .epilogue(EPILOGUE)
+    .wrap(100)
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+}
+
+const COMMANDS = ["images", "rmi", "tag", "history", "load", "save", "import", "image", "plugins", "cni", "firewall", "version", "help"];
+
 export async function runCli(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? 2 : 0;
-    case "plugins":
-      for (const name of pluginNames()) process.stdout.write(`${name.padEnd(12)} ${PLUGINS[name]?.summary ?? ""}\n`);
-      return 0;
-    case "version": {
-      const { SUPPORTED_VERSIONS } = await import("../lib/cni/index.ts");
-      process.stdout.write(`berth ${version()}\nCNI spec versions: ${SUPPORTED_VERSIONS.join(", ")}\n`);
-      return 0;
-    }
-    case "cni": {
-      const name = rest[0];
-      if (name === undefined || !Object.hasOwn(PLUGINS, name)) {
-        process.stderr.write(
-          `berth cni: ${name === undefined ? "missing plugin name" : `unknown plugin ${JSON.stringify(name)}`}: choose one of ${pluginNames().join(", ")}\n`,
-        );
-        return 2;
-      }
-      const { runCniPlugin } = await import("../plugins/run.ts");
-      return runCniPlugin(name);
-    }
-    case "firewall": {
-      if (rest[0] !== "reapply") {
-        process.stderr.write(`berth firewall: unknown subcommand ${JSON.stringify(rest[0] ?? "")}: the one there is is 'reapply'\n`);
-        return 2;
-      }
-      const flag = rest.indexOf("--state-dir");
-      const { DEFAULT_STATE_DIR } = await import("../lib/store/index.ts");
-      const stateDir = flag >= 0 ? rest[flag + 1] : process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR;
-      if (stateDir === undefined || stateDir === "") {
-        process.stderr.write("berth firewall reapply: --state-dir needs a directory (the plugins' stateDir)\n");
-        return 2;
-      }
-      const { reapplyMasquerade } = await import("../lib/firewall/index.ts");
-      try {
-        const networks = reapplyMasquerade(stateDir);
-        process.stdout.write(networks.length === 0 ? `no recorded rules in ${stateDir}\n` : `re-applied masquerade of ${networks.join(", ")}\n`);
-        return 0;
-      } catch (err) {
-        process.stderr.write(`berth firewall reapply: ${(err as Error).message}\n`);
-        return 1;
-      }
-    }
-    default:
-      process.stderr.write(`berth: unknown command ${JSON.stringify(command)}: run 'berth help' for the list\n`);
-      return 2;
+  outcome.exitCode = 0;
+  const name = commandName(argv);
+  if (name === "" && !argv.includes("--help") && !argv.includes("-h")) {
+    process.stdout.write(`${await parser([]).getHelp()}\n`);
+    return 125;
+  }
+  if (name !== "" && !COMMANDS.includes(name.split(" ")[0] as string)) {
+    process.stderr.write(`berth: unknown command ${JSON.stringify(name)}: run 'berth help' for the list\n`);
+    return 125;
+  }
+  try {
+    await parser(argv).parseAsync();
+    return outcome.exitCode;
+  } catch (err) {
+    if (err instanceof ReportedFailure) return err.exitCode;
+    const usage = err instanceof UsageError || (err as Error | undefined)?.name === "YError";
+    const code = reportFailure(name || "help", usage && !(err instanceof UsageError) ? new UsageError((err as Error).message) : err);
+    if (usage) process.stderr.write(`See 'berth ${name ? `${name} ` : ""}--help'.\n`);
+    return code;
   }
 }

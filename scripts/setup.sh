@@ -17,6 +17,7 @@ want runc            # the OCI runtime berth run delegates process isolation to
 want busybox-static  # the tests' and demo's image content
 want docker-registry # a real registry on 127.0.0.1 for pull/push tests
 want zstd            # zstd: tests make zstd-compressed layers with it
+want skopeo          # skopeo: the tests' independent check of image archives; bench baseline for pull
 for pkg in "$@"; do want "$pkg"; done   # extra packages a target asks for (bench: the Go plugins)
 
 if [ "${#need_debs[@]}" -gt 0 ]; then
