@@ -46,7 +46,7 @@ conformance:
 	$(VITEST) run --project conformance $(REPORT) --outputFile.json=dist/test-results/conformance.json
 
 bench: build
-	@scripts/setup.sh containernetworking-plugins hyperfine
+	@scripts/setup.sh containernetworking-plugins hyperfine skopeo
 	@node_modules/.bin/bun bench/run.ts
 
 clean:

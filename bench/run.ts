@@ -9,6 +9,7 @@ import { benchVeth } from "./veth.ts";
 import { benchAttach } from "./attach.ts";
 import { benchPortmap } from "./portmap.ts";
 import { benchUnpack } from "./unpack.ts";
+import { benchPull } from "./pull.ts";
 import { printTable } from "./stats.ts";
 
 if (!existsSync(`${REFERENCE_DIR}/bridge`)) {
@@ -29,3 +30,6 @@ try {
 
 console.log("\nUnpacking a multi-layer image: berth vs GNU tar (p50)");
 for (const line of await benchUnpack()) console.log(`  ${line}`);
+
+console.log("\nPulling a 3-layer image from a local registry: berth vs skopeo copy (p50)");
+for (const line of await benchPull()) console.log(`  ${line}`);

@@ -6,8 +6,8 @@
  * Exit codes as docker's: 0, 1 when a command fails, 125 for a usage mistake. Errors are one
  * line on stderr: `berth rmi: no such image "foo:latest": see 'berth images'`.
  */
-import yargs from "yargs";
-import { outcome, UsageError } from "./commands/context.ts";
+import yargs, { type CommandModule } from "yargs";
+import { outcome, UsageError, type GlobalArgs } from "./commands/context.ts";
 import { ReportedFailure, reportFailure } from "./commands/errors.ts";
 import { historyCommand } from "./commands/history.ts";
 import { imageCommand } from "./commands/image.ts";
@@ -15,6 +15,7 @@ import { imagesCommand } from "./commands/images.ts";
 import { importCommand } from "./commands/import.ts";
 import { loadCommand } from "./commands/load.ts";
 import { cniCommand, firewallCommand, pluginsCommand, versionCommand } from "./commands/plugins.ts";
+import { loginCommand, logoutCommand, pullCommand, pushCommand } from "./commands/registry.ts";
 import { rmiCommand } from "./commands/rmi.ts";
 import { saveCommand } from "./commands/save.ts";
 import { tagCommand } from "./commands/tag.ts";
@@ -33,24 +34,24 @@ function commandName(argv: readonly string[]): string {
   return first === "image" && words[1] !== undefined ? `image ${words[1]}` : first;
 }
 
+/** Every command, in the order `berth help` lists them. */
+const MODULES: CommandModule<GlobalArgs, never>[] = [
+  imagesCommand, rmiCommand, tagCommand, historyCommand, loadCommand, saveCommand, importCommand, imageCommand,
+  pullCommand, pushCommand, loginCommand, logoutCommand,
+  pluginsCommand, cniCommand, firewallCommand, versionCommand,
+] as never;
+
+/** The first word of each command ("pull <image>" → "pull"), plus help. */
+const COMMANDS = [...MODULES.map((m) => String(m.command).split(" ")[0] as string), "help"];
+
 function parser(argv: string[]) {
-  return yargs(argv)
+  let y = yargs(argv)
     .scriptName("berth")
     .parserConfiguration({ "boolean-negation": false })
     .usage("Usage: berth [--root DIR] COMMAND")
-    .option("root", { type: "string", global: true, describe: "image store directory (default $BERTH_ROOT or /var/lib/berth)" })
-    .command(imagesCommand)
-    .command(rmiCommand)
-    .command(tagCommand)
-    .command(historyCommand)
-    .command(loadCommand)
-    .command(saveCommand)
-    .command(importCommand)
-    .command(imageCommand)
-    .command(pluginsCommand)
-    .command(cniCommand)
-    .command(firewallCommand)
-    .command(versionCommand)
+    .option("root", { type: "string", global: true, describe: "image store directory (default $BERTH_ROOT or /var/lib/berth)" });
+  for (const m of MODULES) y = y.command(m);
+  return y
     .command("help", "this text", {}, () => {
       parser([]).showHelp("log");
     })
@@ -68,7 +69,6 @@ function parser(argv: string[]) {
     });
 }
 
-const COMMANDS = ["images", "rmi", "tag", "history", "load", "save", "import", "image", "plugins", "cni", "firewall", "version", "help"];
 
 export async function runCli(argv: string[]): Promise<number> {
   outcome.exitCode = 0;
