@@ -15,7 +15,10 @@ import { imagesCommand } from "./commands/images.ts";
 import { importCommand } from "./commands/import.ts";
 import { loadCommand } from "./commands/load.ts";
 import { cniCommand, firewallCommand, pluginsCommand, versionCommand } from "./commands/plugins.ts";
+import { inspectCommand as containerInspectCommand, killCommand, logsCommand, portCommand, psCommand, restartCommand, rmCommand, startCommand, stopCommand, waitCommand } from "./commands/containers.ts";
+import { networkCommand } from "./commands/network.ts";
 import { loginCommand, logoutCommand, pullCommand, pushCommand } from "./commands/registry.ts";
+import { prepareRunArgv, runCommand, shimCommand } from "./commands/run.ts";
 import { rmiCommand } from "./commands/rmi.ts";
 import { saveCommand } from "./commands/save.ts";
 import { tagCommand } from "./commands/tag.ts";
@@ -36,6 +39,8 @@ function commandName(argv: readonly string[]): string {
 
 /** Every command, in the order `berth help` lists them. */
 const MODULES: CommandModule<GlobalArgs, never>[] = [
+  runCommand, psCommand, startCommand, stopCommand, restartCommand, killCommand, rmCommand, logsCommand, containerInspectCommand, portCommand, waitCommand,
+  networkCommand, shimCommand,
   imagesCommand, rmiCommand, tagCommand, historyCommand, loadCommand, saveCommand, importCommand, imageCommand,
   pullCommand, pushCommand, loginCommand, logoutCommand,
   pluginsCommand, cniCommand, firewallCommand, versionCommand,
@@ -59,7 +64,6 @@ function parser(argv: string[]) {
     .recommendCommands()
     .strict()
     .help()
-    .alias("help", "h")
     .version(false)
     .epilogue(EPILOGUE)
     .wrap(100)
@@ -82,7 +86,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return 125;
   }
   try {
-    await parser(argv).parseAsync();
+    await parser(name === "run" ? prepareRunArgv(argv) : argv).parseAsync();
     return outcome.exitCode;
   } catch (err) {
     if (err instanceof ReportedFailure) return err.exitCode;

@@ -1,0 +1,103 @@
+/**
+ * The per-container monitor (docker's shim, Podman's conmon): runs `runc run --keep` as its
+ * child, owns the container's stdio, writes docker's json-file log, records the pid once runc
+ * has started the process and the exit status (and whether the memory cgroup OOM-killed it)
+ * when it ends, then removes runc's state. `berth run` in the foreground is a monitor itself;
+ * `berth run -d` starts one as a detached `berth shim ID` process.
+ */
+import { spawn } from "node:child_process";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import type { Runc } from "./runc.ts";
+
+export interface MonitorOptions {
+  id: string;
+  containerDir: string;
+  runc: Runc;
+  /** Foreground: copy the container's output here too, and give it our stdin with -i. */
+  tee?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+  interactive: boolean;
+  tty: boolean;
+  /** The v1 memory cgroup directory of the container (OOM detection), if any. */
+  memoryCgroup?: string;
+  onStart: (pid: number) => void;
+}
+
+export interface ExitStatus {
+  exitCode: number;
+  oomKilled: boolean;
+}
+
+export const logPath = (containerDir: string, id: string) => `${containerDir}/${id}-json.log`;
+
+/** One json-file log line per line of output, as docker's json-file driver writes. */
+function logger(file: string, stream: "stdout" | "stderr") {
+  let pending = "";
+  const write = (text: string) => appendFileSync(file, `${JSON.stringify({ log: text, stream, time: new Date().toISOString() })}\n`);
+  return {
+    data(chunk: Buffer) {
+      pending += chunk.toString("utf8");
+      let nl: number;
+      while ((nl = pending.indexOf("\n")) >= 0) {
+        write(pending.slice(0, nl + 1));
+        pending = pending.slice(nl + 1);
+      }
+    },
+    end() {
+      if (pending !== "") write(pending);
+      pending = "";
+    },
+  };
+}
+
+function oomKills(memoryCgroup: string | undefined): number {
+  if (memoryCgroup === undefined) return 0;
+  try {
+    const m = /oom_kill (\d+)/.exec(readFileSync(`${memoryCgroup}/memory.oom_control`, "utf8"));
+    if (m) return Number(m[1]);
+  } catch {
+    // cgroup v2
+  }
+  try {
+    const m = /oom_kill (\d+)/.exec(readFileSync(`${memoryCgroup}/memory.events`, "utf8"));
+    if (m) return Number(m[1]);
+  } catch {
+    // no memory cgroup
+  }
+  return 0;
+}
+
+export async function monitor(o: MonitorOptions): Promise<ExitStatus> {
+  const pidFile = `${o.containerDir}/pid`;
+  const log = logPath(o.containerDir, o.id);
+  const stdio = o.tty && o.tee ? (["inherit", "inherit", "inherit"] as const) : ([o.interactive && o.tee ? "inherit" : "ignore", "pipe", "pipe"] as const);
+  const child = spawn(o.runc.binary, o.runc.args("run", "--keep", "--pid-file", pidFile, "--bundle", `${o.containerDir}/bundle`, o.id), { stdio: [...stdio] });
+  const out = logger(log, "stdout");
+  const err = logger(log, "stderr");
+  child.stdout?.on("data", (c: Buffer) => {
+    out.data(c);
+    o.tee?.stdout.write(c);
+  });
+  child.stderr?.on("data", (c: Buffer) => {
+    err.data(c);
+    o.tee?.stderr.write(c);
+  });
+  let started = false;
+  const poll = setInterval(() => {
+    if (started || !existsSync(pidFile)) return;
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    if (pid > 0) {
+      started = true;
+      o.onStart(pid);
+    }
+  }, 5);
+  const code = await new Promise<number>((resolve) => {
+    child.on("error", () => resolve(127));
+    child.on("exit", (status, signal) => resolve(status ?? 128 + (signal === "SIGKILL" ? 9 : 15)));
+  });
+  clearInterval(poll);
+  out.end();
+  err.end();
+  const oomKilled = oomKills(o.memoryCgroup) > 0;
+  o.runc.delete(o.id, true);
+  return { exitCode: code, oomKilled };
+}

@@ -1,0 +1,117 @@
+/**
+ * A container's networking, as a CNI runtime: a network namespace of its own (`berth-<id12>`
+ * in /run/netns), the network's conflist run through berth's plugins (ADD/DEL via runtime/cni,
+ * results cached in libcni's format), and the DNS files (hosts, resolv.conf, hostname) the
+ * runtime bind-mounts. Modes as docker's --net: a network name, host, none, container:NAME.
+ */
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { containerResolv, formatHosts, formatResolvConf, hostsEntries, parseHostEntry, readHostResolv, writeInPlace } from "../../lib/dns/index.ts";
+import { openHandle } from "../../lib/netlink/index.ts";
+import { createNamedNetns, deleteNamedNetns, pathExists } from "../../lib/netns/index.ts";
+import { CniRuntime } from "../cni/index.ts";
+import { NetworkStore } from "../network/networks.ts";
+import type { ContainerRecord } from "./store.ts";
+
+export interface NetworkContext {
+  root: string;
+  networks: NetworkStore;
+  cni: CniRuntime;
+}
+
+export function networkContext(root: string, pluginDirs: string[]): NetworkContext {
+  return { root, networks: new NetworkStore(root), cni: new CniRuntime({ pluginDirs, cacheDir: `${root}/cni-cache` }) };
+}
+
+export const netnsName = (id: string) => `berth-${id.slice(0, 12)}`;
+
+/** Where the container's DNS files live (bind-mounted at /etc/hosts, /etc/resolv.conf, /etc/hostname). */
+export const dnsDir = (containerDir: string) => `${containerDir}/dns`;
+
+function capabilityArgs(rec: ContainerRecord, dir: string, extraHosts: string[]): Record<string, unknown> {
+  const h = rec.hostConfig;
+  return {
+    portMappings: h.portBindings.map((p) => ({ hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol, ...(p.hostIP ? { hostIP: p.hostIP } : {}) })),
+    dnsFiles: { dir, hostname: rec.config.hostname, extraHosts },
+    ...(h.dns.length + h.dnsSearch.length + h.dnsOptions.length > 0 ? { dns: { servers: h.dns, searches: h.dnsSearch, options: h.dnsOptions } } : {}),
+    aliases: { [h.networkMode]: [rec.name] },
+  };
+}
+
+/** DNS files for modes without dnsfiles in a conflist (host, none, container:). */
+function writeStaticDns(rec: ContainerRecord, dir: string, extraHosts: string[], addresses: string[]): void {
+  const h = rec.hostConfig;
+  const resolv = containerResolv(readHostResolv(), { nameservers: h.dns, search: h.dnsSearch, options: h.dnsOptions });
+  writeInPlace(`${dir}/resolv.conf`, formatResolvConf(resolv));
+  writeInPlace(`${dir}/hosts`, formatHosts(hostsEntries({ hostname: rec.config.hostname, addresses, aliases: [], extra: extraHosts.map(parseHostEntry) })));
+  writeInPlace(`${dir}/hostname`, `${rec.config.hostname}\n`);
+}
+
+/**
+ * Set the container's network up; records the netns and each attachment's result in `rec`.
+ * `extraHosts` are "name:ip" lines (--add-host, --link). On failure, what was made is undone.
+ */
+export function attachNetwork(ctx: NetworkContext, rec: ContainerRecord, containerDir: string, extraHosts: string[], sharedNetns?: string): void {
+  const dir = dnsDir(containerDir);
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const mode = rec.hostConfig.networkMode;
+  if (mode === "host") {
+    rec.network = { netns: "host", attachments: [] };
+    copyFileSync("/etc/hosts", `${dir}/hosts`);
+    writeInPlace(`${dir}/resolv.conf`, formatResolvConf(containerResolv(readHostResolv(), { nameservers: rec.hostConfig.dns, search: rec.hostConfig.dnsSearch, options: rec.hostConfig.dnsOptions })));
+    writeFileSync(`${dir}/hostname`, `${rec.config.hostname}\n`);
+    return;
+  }
+  if (mode.startsWith("container:")) {
+    if (sharedNetns === undefined) throw new Error(`--net ${mode}: the target container has no network namespace (is it running?)`);
+    rec.network = { netns: sharedNetns, attachments: [] };
+    writeStaticDns(rec, dir, extraHosts, []);
+    return;
+  }
+  const netns = createNamedNetns(netnsName(rec.id));
+  rec.network = { netns, attachments: [] };
+  try {
+    {
+      using h = openHandle(netns);
+      h.linkSetUp("lo");
+    }
+    if (mode === "none") {
+      writeStaticDns(rec, dir, extraHosts, []);
+      return;
+    }
+    const list = mode === "bridge" ? ctx.networks.ensureDefault() : ctx.networks.get(mode);
+    if (list === undefined) throw new Error(`network ${mode} not found: create it (berth network create ${mode}) or use one of 'berth network ls'`);
+    const result = ctx.cni.add(list, { containerId: rec.id, netns, ifname: "eth0", capabilityArgs: capabilityArgs(rec, dir, extraHosts) });
+    rec.network.attachments.push({ network: list.name, ifname: "eth0", result });
+  } catch (err) {
+    detachNetwork(ctx, rec);
+    throw err;
+  }
+}
+
+/** Undo attachNetwork: CNI DEL of every network (from the cache), then the namespace. Idempotent. */
+export function detachNetwork(ctx: NetworkContext, rec: ContainerRecord): void {
+  const netns = rec.network.netns;
+  const mode = rec.hostConfig.networkMode;
+  if (netns === undefined || netns === "host" || mode.startsWith("container:")) return;
+  const errors: Error[] = [];
+  if (mode !== "none") {
+    const list = mode === "bridge" ? ctx.networks.get("bridge") : ctx.networks.get(mode);
+    if (list !== undefined) {
+      try {
+        ctx.cni.del(list, { containerId: rec.id, netns: pathExists(netns) ? netns : "", ifname: "eth0" });
+      } catch (err) {
+        errors.push(err as Error);
+      }
+    }
+  }
+  if (pathExists(netns)) deleteNamedNetns(netnsName(rec.id));
+  if (errors[0] !== undefined) throw errors[0];
+}
+
+/** The container's first IPv4 address (for --link hosts entries and `inspect`). */
+export function containerAddress(rec: ContainerRecord): string | undefined {
+  for (const a of rec.network.attachments) {
+    for (const ip of (a.result.ips as { address: string }[] | undefined) ?? []) if (!ip.address.includes(":")) return ip.address.split("/")[0];
+  }
+  return undefined;
+}
