@@ -4,7 +4,7 @@ CNI_BIN_DIR ?= /opt/cni/bin
 VITEST := node_modules/.bin/vitest
 REPORT := --reporter=default --reporter=json
 
-.PHONY: all setup build install demo test check typecheck lint layers unit integration conformance bench stress clean
+.PHONY: all setup build install demo test check typecheck lint layers unit integration conformance e2e bench stress clean
 
 all: build
 
@@ -22,8 +22,8 @@ demo: build
 
 # Static checks first (cheap), then the suites: unit (pure code), integration (real namespaces),
 # conformance (the built binary exec'd as a runtime would). Each kernel suite fails on leaks.
-test: build check unit integration conformance
-	@node scripts/test-summary.mjs unit integration conformance
+test: build check unit integration conformance e2e
+	@node scripts/test-summary.mjs unit integration conformance e2e
 
 check: typecheck lint layers
 
@@ -44,6 +44,10 @@ integration:
 
 conformance:
 	$(VITEST) run --project conformance $(REPORT) --outputFile.json=dist/test-results/conformance.json
+
+# End to end: the berth binary (run, ps, rm, network …) inside a simulated host, with runc.
+e2e:
+	$(VITEST) run --project e2e $(REPORT) --outputFile.json=dist/test-results/e2e.json
 
 bench: build
 	@scripts/setup.sh containernetworking-plugins hyperfine skopeo

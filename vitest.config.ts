@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-// Three suites. Integration and conformance tests create real network namespaces and
+// Four suites. Integration, conformance and e2e tests create real network namespaces and
 // must run as root; they run one file at a time so leak checks see a quiet machine.
 export default defineConfig({
   test: {
@@ -20,6 +20,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 30_000,
+          setupFiles: ["test/harness/leak-guard.ts"],
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
           setupFiles: ["test/harness/leak-guard.ts"],
         },
       },

@@ -195,10 +195,12 @@ export const inspectCommand: CommandModule<GlobalArgs, GlobalArgs & { objects: s
 export const portCommand: CommandModule<GlobalArgs, GlobalArgs & { container: string; port?: string }> = {
   command: "port <container> [port]",
   describe: "list a container's published ports",
+  builder: (y) => y.positional("port", { type: "string" }) as never,
   handler: async (argv) => {
     const { rt } = await openRuntime(argv);
     const r = rt.containers.get(argv.container);
-    const want = argv.port === undefined ? undefined : argv.port.includes("/") ? argv.port : `${argv.port}/tcp`;
+    const asked = argv.port === undefined ? undefined : String(argv.port);
+    const want = asked === undefined ? undefined : asked.includes("/") ? asked : `${asked}/tcp`;
     const lines = r.hostConfig.portBindings.filter((b) => want === undefined || `${b.containerPort}/${b.protocol}` === want).map((b) => (want === undefined ? `${b.containerPort}/${b.protocol} -> ` : "") + `${b.hostIP || "0.0.0.0"}:${b.hostPort}`);
     if (want !== undefined && lines.length === 0) throw new Error(`no public port '${want}' published for ${argv.container}`);
     if (lines.length > 0) print(lines.join("\n"));

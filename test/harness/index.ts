@@ -5,3 +5,4 @@ export { execPlugin, execPluginAsync, CNI_BIN, DIST, type PluginCall, type Plugi
 export { BridgeEnv, REFERENCE_BIN } from "./bridge-env.ts";
 export { ok, ping } from "./assert.ts";
 export { NatEnv, HOST_WAN, OUTSIDE } from "./nat-env.ts";
+export { BerthHost } from "./berth-host.ts";

@@ -1,0 +1,103 @@
+/**
+ * `berth run` end to end, the seeds' examples as Docker users know them: the berth binary in a
+ * simulated host, containers from a busybox image under runc, networking through berth's
+ * plugins, checked from the host, the "outside" and other containers. Every test also checks
+ * that removal leaves nothing (namespaces, mounts, cgroups, container state).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BerthHost, HOST_WAN, OUTSIDE, ping } from "../harness/index.ts";
+
+let b: BerthHost;
+beforeAll(() => {
+  b = new BerthHost();
+  b.importBusybox("busybox:latest", ['CMD ["sh"]', "EXPOSE 80"]);
+});
+afterAll(() => {
+  b?.destroy();
+});
+
+const web = (name: string, ...flags: string[]) => b.ok(["run", "-d", "--name", name, ...flags, "busybox", "httpd", "-f", "-p", "80", "-h", "/www"]).trim();
+
+describe("berth run", () => {
+  it("runs a command in the foreground with its exit code, output and a network; --rm leaves nothing", () => {
+    const out = b.berth(["run", "--rm", "-h", "box1", "--dns", "10.9.9.9", "--dns-search", "example.test", "busybox", "sh", "-c", "hostname; cat /etc/resolv.conf; ip -4 addr show eth0; exit 3"]);
+    expect(out.status).toBe(3);
+    expect(out.stdout).toMatch(/^box1\n/);
+    expect(out.stdout).toMatch(/nameserver 10\.9\.9\.9/);
+    expect(out.stdout).toMatch(/search example\.test/);
+    expect(out.stdout).toMatch(/inet 172\.17\.0\.\d+\/16/);
+    expect(b.leftovers()).toEqual([]);
+  });
+
+  it("-d -P publishes the exposed port on a free host port that `port` shows, reachable from the outside", () => {
+    web("pweb", "-P");
+    const port = b.ok(["port", "pweb", "80"]).trim();
+    expect(port).toMatch(/^0\.0\.0\.0:\d+$/);
+    const hostPort = Number(port.split(":")[1]);
+    expect(b.fetch(b.outside, `http://${HOST_WAN}:${hostPort}/`)).toBe("hello from berth\n");
+    expect(b.ok(["ps"])).toMatch(/pweb/);
+    b.ok(["rm", "-f", "pweb"]);
+    expect(b.fetch(b.outside, `http://${HOST_WAN}:${hostPort}/`)).toBe("FAIL");
+    expect(b.leftovers()).toEqual([]);
+  });
+
+  it("-p 127.0.0.1::80 is reachable from the host only", () => {
+    web("lweb", "-p", "127.0.0.1::80");
+    const port = Number(b.ok(["port", "lweb", "80"]).trim().split(":")[1]);
+    expect(b.fetch(b.host, `http://127.0.0.1:${port}/`)).toBe("hello from berth\n");
+    expect(b.fetch(b.outside, `http://${HOST_WAN}:${port}/`)).toBe("FAIL");
+    b.ok(["rm", "-f", "lweb"]);
+  });
+
+  it("--link gives the hosts entry and docker's variables; ping and fetch by the link name work", () => {
+    web("db");
+    const out = b.ok(["run", "--rm", "--name", "client", "--link", "db:db", "busybox", "sh", "-c", "env | grep ^DB_ | sort; ping -c1 -W2 db >/dev/null && echo PING-OK; wget -qO- http://db/"]);
+    expect(out).toMatch(/DB_NAME=\/client\/db/);
+    expect(out).toMatch(/DB_PORT_80_TCP_ADDR=172\.17\.0\.\d+/);
+    expect(out).toMatch(/DB_PORT=tcp:\/\/172\.17\.0\.\d+:80/);
+    expect(out).toMatch(/PING-OK/);
+    expect(out).toMatch(/hello from berth/);
+    b.ok(["rm", "-f", "db"]);
+  });
+
+  it("--net=none has only lo; --net=host sees the host's interfaces; --net=container:web reaches web on 127.0.0.1", () => {
+    expect(b.ok(["run", "--rm", "--net=none", "busybox", "ls", "/sys/class/net"]).split(/\s+/).filter(Boolean)).toEqual(["lo"]);
+    expect(b.ok(["run", "--rm", "--net=host", "busybox", "ls", "/sys/class/net"])).toMatch(/up0/);
+    web("shared");
+    expect(b.ok(["run", "--rm", "--net=container:shared", "busybox", "wget", "-qO-", "http://127.0.0.1/"])).toBe("hello from berth\n");
+    b.ok(["rm", "-f", "shared"]);
+    expect(b.leftovers()).toEqual([]);
+  });
+
+  it("containers reach the outside, which sees the host's address (masquerade)", () => {
+    const out = b.berth(["run", "--rm", "busybox", "ping", "-c1", "-W2", OUTSIDE]);
+    expect(out.stdout).toMatch(/1 packets received/);
+    expect(ping(b.outside, "172.17.0.2", 1)).toBe(false); // no route back from the outside
+  });
+
+  it("--memory 32m stops a process that allocates 64 MB (OOMKilled in inspect); --pids-limit stops a fork bomb", () => {
+    const oom = b.berth(["run", "--name", "hog", "--memory", "32m", "busybox", "sh", "-c", "x=$(head -c 67108864 /dev/zero | tr '\\0' a); echo survived"]);
+    expect(oom.stdout).not.toMatch(/survived/);
+    const state = (JSON.parse(b.ok(["inspect", "hog"])) as { State: { OOMKilled: boolean; ExitCode: number }; HostConfig: { Memory: number } }[])[0]!;
+    expect(state.State.OOMKilled).toBe(true);
+    expect(state.HostConfig.Memory).toBe(32 << 20);
+    b.ok(["rm", "hog"]);
+    const bomb = b.berth(["run", "--rm", "--pids-limit", "20", "busybox", "sh", "-c", "for i in $(seq 40); do sleep 3 & done 2>&1; wait; echo done"]);
+    expect(bomb.stdout + bomb.stderr).toMatch(/can't fork|Resource temporarily unavailable/);
+    expect(b.leftovers()).toEqual([]);
+  });
+
+  it("answers mistakes in one line naming the object and the fix", () => {
+    const noImage = b.berth(["run", "--rm", "nosuchimage"]);
+    expect(noImage.status).not.toBe(0);
+    expect(noImage.stderr).toMatch(/no such image "nosuchimage"/);
+    const noNet = b.berth(["run", "--rm", "--net", "nosuchnet", "busybox", "true"]);
+    expect(noNet.stderr).toMatch(/network nosuchnet not found: create it/);
+    expect(b.berth(["rm", "nosuchcontainer"]).stderr).toMatch(/no such container "nosuchcontainer"/);
+    web("dup");
+    expect(b.berth(["run", "-d", "--name", "dup", "busybox", "true"]).stderr).toMatch(/name "\/dup" is already in use/);
+    expect(b.berth(["rm", "dup"]).stderr).toMatch(/cannot remove running container dup/);
+    b.ok(["rm", "-f", "dup"]);
+    expect(b.leftovers()).toEqual([]);
+  });
+});
