@@ -1,133 +1,92 @@
 /**
- * `make demo`: berth's plugins wiring a network namespace, explained step by step.
- * Everything happens inside namespaces the demo creates (a simulated host and a container);
- * the machine's own network is never touched, and everything is removed at the end.
+ * `make demo`: the story Docker users know, told with berth — an image built from Debian's
+ * busybox-static, a web container with a published port, a client linked to it fetching the
+ * page by the link's name, the page fetched from "the internet" through the published port, then
+ * everything removed. All of it happens inside a simulated host namespace (berth runs there with
+ * `nsenter --net`) and an "outside" namespace; the machine's own network is never touched.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { resolve } from "node:path";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { resolve } from "node:path";
 import { createNamedNetns, deleteNamedNetns } from "../lib/netns/index.ts";
+import { busyboxRootfsTar } from "./busybox-rootfs.ts";
 
-const CNI_BIN = resolve(import.meta.dirname, "../dist/cni");
+const DIST = resolve(import.meta.dirname, "../dist");
 const suffix = process.pid.toString(36);
 const HOST = `berth-demo-host-${suffix}`;
-const CTR = `berth-demo-ctr-${suffix}`;
-const ctrPath = `/run/netns/${CTR}`;
-const CTR2 = `berth-demo-ctr2-${suffix}`;
-const stateDir = mkdtempSync(`${tmpdir()}/berth-demo-`);
+const OUT = `berth-demo-out-${suffix}`;
+const root = mkdtempSync(`${tmpdir()}/berth-demo-`);
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
-function say(text: string): void {
-  console.log(`\n${bold("==>")} ${text}`);
-}
-function show(cmd: string, args: string[]): string {
-  console.log(`$ ${cmd} ${args.join(" ")}`);
-  const out = execFileSync(cmd, args, { encoding: "utf8" });
-  process.stdout.write(out.replace(/^/gm, "  "));
-  return out;
+const say = (text: string) => console.log(`\n${bold("==>")} ${text}`);
+const note = (text: string) => console.log(`  ${text}`);
+
+const indent = (text: string) => (text.trim() === "" ? "" : `${text.replace(/\n$/, "").replace(/^/gm, "  ")}\n`);
+
+function sh(cmd: string, args: string[], quiet = false): string {
+  const out = spawnSync(cmd, args, { encoding: "utf8" });
+  if (out.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${out.stderr}`);
+  if (!quiet) process.stdout.write(indent(out.stdout));
+  return out.stdout;
 }
 
-function cni(plugin: string, command: string, config?: object, extra: Record<string, string> = {}, expectFailure = false) {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "", CNI_COMMAND: command, CNI_PATH: CNI_BIN, ...extra };
-  const envText = Object.entries(env)
-    .filter(([k]) => k.startsWith("CNI_") && k !== "CNI_PATH")
-    .map(([k, v]) => `${k}=${v}`)
-    .join(" ");
-  console.log(`$ ${envText} ip netns exec ${HOST} ${CNI_BIN}/${plugin}${config ? " <<< '" + JSON.stringify(config) + "'" : ""}`);
-  const out = spawnSync("nsenter", [`--net=/run/netns/${HOST}`, "--", `${CNI_BIN}/${plugin}`], {
-    env,
-    input: config ? JSON.stringify(config) : "",
-    encoding: "utf8",
-  });
-  const text = out.stdout.trim();
-  if (text) console.log(JSON.stringify(JSON.parse(text), null, 2).replace(/^/gm, "  "));
-  console.log(`  (exit ${out.status})`);
-  if ((out.status !== 0) !== expectFailure) throw new Error(`${plugin} ${command} failed: ${text} ${out.stderr}`);
-  return text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+/** `berth ARGS` inside the simulated host, shown as the user would type it. */
+function berth(...args: string[]): string {
+  console.log(`$ berth ${args.join(" ")}`);
+  const out = spawnSync("nsenter", [`--net=/run/netns/${HOST}`, "--", `${DIST}/berth`, "--root", root, ...args], { encoding: "utf8", env: { ...process.env, BERTH_CNI_PATH: `${DIST}/cni` } });
+  if (out.status !== 0) throw new Error(`berth ${args.join(" ")} exited ${out.status}: ${out.stderr}`);
+  process.stdout.write(indent(out.stdout));
+  return out.stdout;
 }
-
-function linkState(): string {
-  const links = JSON.parse(execFileSync("ip", ["-n", CTR, "-j", "link", "show", "lo"], { encoding: "utf8" })) as {
-    ifname: string;
-    flags: string[];
-  }[];
-  return links[0]?.flags.includes("UP") ? "UP" : "DOWN";
-}
-
-const config = { cniVersion: "1.1.0", name: "demo", type: "loopback" };
-const env = { CNI_CONTAINERID: "demo-container", CNI_NETNS: ctrPath, CNI_IFNAME: "lo" };
 
 try {
-  say("berth's binary: one file, a symlink per CNI plugin (like busybox)");
-  show("ls", ["-l", CNI_BIN]);
-
-  say(`Making two network namespaces: "${HOST}" plays the host, "${CTR}" the container`);
+  say(`A simulated host ("${HOST}") with an uplink to "${OUT}", which plays the internet`);
   createNamedNetns(HOST);
-  createNamedNetns(CTR);
-  show("ip", ["-n", CTR, "link", "show"]);
-  console.log(`  A new namespace has only "lo", and it is DOWN: the container cannot even reach itself.`);
+  createNamedNetns(OUT);
+  sh("ip", ["-n", HOST, "link", "set", "lo", "up"], true);
+  sh("ip", ["-n", HOST, "link", "add", "up0", "type", "veth", "peer", "name", "wan0", "netns", OUT], true);
+  sh("ip", ["-n", HOST, "addr", "add", "10.254.0.1/24", "dev", "up0"], true);
+  sh("ip", ["-n", HOST, "link", "set", "up0", "up"], true);
+  sh("ip", ["-n", OUT, "addr", "add", "10.254.0.2/24", "dev", "wan0"], true);
+  sh("ip", ["-n", OUT, "link", "set", "wan0", "up"], true);
+  note("The host's address is 10.254.0.1; the outside (10.254.0.2) has no route to any container.");
 
-  say("A runtime first asks a plugin which CNI versions it speaks (VERSION)");
-  cni("loopback", "VERSION", { cniVersion: "1.1.0" });
+  say("An image from a root filesystem: busybox-static with a web page (docker import)");
+  busyboxRootfsTar(`${root}/rootfs.tar`);
+  berth("import", `${root}/rootfs.tar`, "busybox:latest", "--change", 'CMD ["sh"]', "--change", "EXPOSE 80");
+  berth("images");
 
-  say("ADD: the loopback plugin brings lo up in the container and reports it");
-  cni("loopback", "ADD", config, env);
-  show("ip", ["-n", CTR, "addr", "show", "lo"]);
-  console.log(`  lo is now ${linkState()}, with 127.0.0.1 and ::1.`);
-  show("ip", ["netns", "exec", CTR, "ping", "-c", "1", "-W", "1", "127.0.0.1"]);
+  say("A web server in the background, its port 80 published on the host's 8080 (docker run -d -p)");
+  berth("run", "-d", "--name", "web", "-p", "8080:80", "busybox", "httpd", "-f", "-p", "80", "-h", "/www");
+  berth("ps");
+  berth("port", "web");
+  note("berth made a network namespace, ran the default network's conflist through its own plugins");
+  note("(bridge on berth0 with an automatic private subnet, portmap, firewall, dnsfiles), then runc.");
 
-  say("CHECK: the runtime asks whether everything is still as ADD left it (silence means yes)");
-  cni("loopback", "CHECK", { ...config, prevResult: { cniVersion: "1.1.0", interfaces: [{ name: "lo", sandbox: ctrPath }] } }, env);
+  say("A client linked to it: /etc/hosts knows \"web\", and docker's link variables are set (--link)");
+  berth("run", "--rm", "--link", "web:web", "busybox", "sh", "-c", "grep web /etc/hosts; env | grep ^WEB_PORT_80_TCP_ADDR; wget -qO- http://web/");
 
-  say("The same ADD, answered in an older spec version (0.4.0 results carry ips[].version)");
-  cni("loopback", "ADD", { ...config, cniVersion: "0.4.0" }, env);
+  say("From the internet: the host's address and port 8080 reach the container (DNAT by an nftables map)");
+  console.log(`$ ip netns exec ${OUT} busybox wget -qO- http://10.254.0.1:8080/`);
+  sh("ip", ["netns", "exec", OUT, "busybox", "wget", "-qO-", "http://10.254.0.1:8080/"]);
+  const table = sh("ip", ["netns", "exec", HOST, "nft", "list", "map", "inet", "berth", "pm4_any"], true);
+  note(`The published port is one element of a map in berth's table: ${(/elements = \{ ([^}]+) \}/.exec(table)?.[1] ?? "").trim()}`);
 
-  say("Bad input gets a CNI error on stdout with the spec's code, and changes nothing");
-  cni("loopback", "BAD", config, env, true);
-  cni("loopback", "ADD", { ...config, name: "no spaces allowed" }, env, true);
-  cni("loopback", "ADD", config, { ...env, CNI_IFNAME: "a-name-of-16byte" }, true);
-
-  say("DEL: lo goes down again; a second DEL, or one for a namespace that is gone, still succeeds");
-  cni("loopback", "DEL", config, env);
-  console.log(`  lo is now ${linkState()}.`);
-  cni("loopback", "DEL", config, env);
-  cni("loopback", "DEL", config, { ...env, CNI_NETNS: "/run/netns/does-not-exist" });
-
-  say('"none" is docker\'s --net=none as a plugin: a namespace of its own with only lo up');
-  cni("none", "ADD", { cniVersion: "1.0.0", name: "isolated", type: "none" }, env);
-  cni("none", "DEL", { cniVersion: "1.0.0", name: "isolated", type: "none" }, env);
-
-  say("Docker's default network: two containers on a bridge, addresses from an automatic private subnet");
-  createNamedNetns(CTR2);
-  const bridgeConf = {
-    cniVersion: "1.1.0",
-    name: "demo-bridge",
-    type: "bridge",
-    bridge: "berth-demo0",
-    isDefaultGateway: true,
-    stateDir: `${stateDir}/state`,
-    ipam: { type: "host-local", dataDir: `${stateDir}/ipam` },
-  };
-  console.log("  The config names no subnet: host-local picks the first free one of Docker's pools.");
-  const a = cni("bridge", "ADD", bridgeConf, { CNI_CONTAINERID: "web", CNI_NETNS: ctrPath, CNI_IFNAME: "eth0" });
-  const b = cni("bridge", "ADD", bridgeConf, { CNI_CONTAINERID: "db", CNI_NETNS: `/run/netns/${CTR2}`, CNI_IFNAME: "eth0" });
-  const ipOf = (r: Record<string, unknown> | undefined) => ((r?.ips as { address: string }[] | undefined)?.[0]?.address ?? "").split("/")[0] ?? "";
-  show("ip", ["-n", HOST, "-br", "link", "show", "master", "berth-demo0"]);
-  console.log("  Two veth ends on the bridge in the (simulated) host; the other ends are eth0 in each container.");
-  show("ip", ["netns", "exec", CTR, "ping", "-c", "1", "-W", "2", ipOf(b)]);
-  console.log(`  "web" (${ipOf(a)}) reaches "db" (${ipOf(b)}) across the bridge.`);
-
-  say("DEL removes each container's veth pair and frees its address (the bridge stays, as with the reference plugin)");
-  cni("bridge", "DEL", bridgeConf, { CNI_CONTAINERID: "web", CNI_NETNS: ctrPath, CNI_IFNAME: "eth0" });
-  cni("bridge", "DEL", bridgeConf, { CNI_CONTAINERID: "db", CNI_NETNS: `/run/netns/${CTR2}`, CNI_IFNAME: "eth0" });
-  show("ip", ["-n", HOST, "-br", "link", "show", "master", "berth-demo0"]);
+  say("Removing everything (docker rm -f, rmi)");
+  berth("rm", "-f", "web");
+  berth("rmi", "busybox:latest");
+  berth("ps", "-a");
 } finally {
-  say("Cleaning up: the namespaces (and with the simulated host, its bridge) removed");
-  deleteNamedNetns(CTR2);
-  deleteNamedNetns(CTR);
-  deleteNamedNetns(HOST);
-  rmSync(stateDir, { recursive: true, force: true });
-  show("ip", ["netns", "list"]);
-  console.log("  Nothing left behind. Next: `make test` runs the whole suite.");
+  say("Cleaning up the simulated host and the outside");
+  for (const ns of [OUT, HOST]) {
+    try {
+      deleteNamedNetns(ns);
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(root, { recursive: true, force: true });
+  const left = readdirSync("/run/netns").filter((n) => n.startsWith("berth-"));
+  console.log(left.length === 0 ? "  Nothing left behind. Next: `make test` runs the whole suite." : `  Left behind: ${left.join(" ")}`);
 }

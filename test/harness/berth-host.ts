@@ -5,8 +5,9 @@
  * needs). A busybox image is made from Debian's busybox-static.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, symlinkSync, copyFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { busyboxRootfsTar } from "../../scripts/busybox-rootfs.ts";
 import { DIST } from "./plugin.ts";
 import { HOST_WAN, OUTSIDE } from "./nat-env.ts";
 import { TestNetns } from "./netns.ts";
@@ -57,15 +58,7 @@ export class BerthHost {
   importBusybox(name = "busybox:latest", changes: string[] = ['CMD ["sh"]']): void {
     const dir = mkdtempSync(`${tmpdir()}/berth-test-bb-`);
     try {
-      const r = `${dir}/rootfs`;
-      for (const d of ["bin", "etc", "tmp", "proc", "sys", "dev", "root", "www"]) mkdirSync(`${r}/${d}`, { recursive: true });
-      copyFileSync("/bin/busybox", `${r}/bin/busybox`);
-      const applets = spawnSync("/bin/busybox", ["--list"], { encoding: "utf8" }).stdout.split("\n").filter((a) => a !== "" && a !== "busybox");
-      for (const a of applets) if (!existsSync(`${r}/bin/${a}`)) symlinkSync("busybox", `${r}/bin/${a}`);
-      writeFileSync(`${r}/etc/passwd`, "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n");
-      writeFileSync(`${r}/etc/group`, "root:x:0:\nnogroup:x:65534:\n");
-      writeFileSync(`${r}/www/index.html`, "hello from berth\n");
-      spawnSync("tar", ["-C", r, "-cf", `${dir}/rootfs.tar`, "."]);
+      busyboxRootfsTar(`${dir}/rootfs.tar`);
       this.ok(["import", `${dir}/rootfs.tar`, name, ...changes.flatMap((c) => ["--change", c])]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -3,9 +3,10 @@
  * node:child_process is loaded on first use only (~4-10 ms of start-up): a plugin call that only
  * changes elements never pays it.
  */
+import type * as ChildProcessModule from "node:child_process";
 import { FirewallError } from "../errors.ts";
 
-type ChildProcess = typeof import("node:child_process");
+type ChildProcess = typeof ChildProcessModule;
 
 /** node:child_process, loaded synchronously when first needed. */
 export function childProcess(): ChildProcess {
