@@ -16,6 +16,7 @@ import { importCommand } from "./commands/import.ts";
 import { loadCommand } from "./commands/load.ts";
 import { cniCommand, firewallCommand, pluginsCommand, versionCommand } from "./commands/plugins.ts";
 import { inspectCommand as containerInspectCommand, killCommand, logsCommand, portCommand, psCommand, restartCommand, rmCommand, startCommand, stopCommand, waitCommand } from "./commands/containers.ts";
+import { execCommand, statsCommand } from "./commands/exec.ts";
 import { networkCommand } from "./commands/network.ts";
 import { loginCommand, logoutCommand, pullCommand, pushCommand } from "./commands/registry.ts";
 import { prepareRunArgv, runCommand, shimCommand } from "./commands/run.ts";
@@ -39,7 +40,7 @@ function commandName(argv: readonly string[]): string {
 
 /** Every command, in the order `berth help` lists them. */
 const MODULES: CommandModule<GlobalArgs, never>[] = [
-  runCommand, psCommand, startCommand, stopCommand, restartCommand, killCommand, rmCommand, logsCommand, containerInspectCommand, portCommand, waitCommand,
+  runCommand, execCommand, psCommand, statsCommand, startCommand, stopCommand, restartCommand, killCommand, rmCommand, logsCommand, containerInspectCommand, portCommand, waitCommand,
   networkCommand, shimCommand,
   imagesCommand, rmiCommand, tagCommand, historyCommand, loadCommand, saveCommand, importCommand, imageCommand,
   pullCommand, pushCommand, loginCommand, logoutCommand,
@@ -86,7 +87,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return 125;
   }
   try {
-    await parser(name === "run" ? prepareRunArgv(argv) : argv).parseAsync();
+    await parser(name === "run" || name === "exec" ? prepareRunArgv(argv, name) : argv).parseAsync();
     return outcome.exitCode;
   } catch (err) {
     if (err instanceof ReportedFailure) return err.exitCode;

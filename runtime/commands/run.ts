@@ -46,9 +46,12 @@ const list = { type: "string", array: true, default: [] } as const;
  */
 export const runInvocation = { command: [] as string[] };
 
-/** `[...globals, "run", ...options, image, ...command]` → yargs' words, the command kept aside. */
-export function prepareRunArgv(argv: string[]): string[] {
-  const at = argv.indexOf("run");
+/**
+ * `[...globals, "run"|"exec", ...options, image|container, ...command]` → yargs' words, the
+ * command kept aside.
+ */
+export function prepareRunArgv(argv: string[], verb: "run" | "exec" = "run"): string[] {
+  const at = argv.indexOf(verb);
   if (at < 0) return argv;
   const split = splitRun(argv.slice(at + 1));
   runInvocation.command = split.command;

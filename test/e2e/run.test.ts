@@ -87,6 +87,22 @@ describe("berth run", () => {
     expect(b.leftovers()).toEqual([]);
   });
 
+  it("exec runs another process in a running container; stats shows usage against the limits", () => {
+    web("ex", "--memory", "64m", "--pids-limit", "30");
+    expect(b.ok(["exec", "ex", "cat", "/www/index.html"])).toBe("hello from berth\n");
+    expect(b.berth(["exec", "ex", "sh", "-c", "exit 7"]).status).toBe(7);
+    const stats = JSON.parse(b.ok(["stats", "--format", "json", "ex"]).trim()) as { MemLimit: number; PIDsLimit: number; PIDs: number; MemUsage: number };
+    expect(stats.MemLimit).toBe(64 << 20);
+    expect(stats.PIDsLimit).toBe(30);
+    expect(stats.PIDs).toBeGreaterThanOrEqual(1);
+    expect(stats.MemUsage).toBeGreaterThan(0);
+    b.ok(["stop", "-t", "1", "ex"]);
+    expect(b.ok(["ps", "-a", "--format", "json"])).toMatch(/"Names":"ex","State":"exited"/);
+    expect(b.berth(["exec", "ex", "true"]).stderr).toMatch(/container ex is not running/);
+    b.ok(["rm", "ex"]);
+    expect(b.leftovers()).toEqual([]);
+  });
+
   it("answers mistakes in one line naming the object and the fix", () => {
     const noImage = b.berth(["run", "--rm", "nosuchimage"]);
     expect(noImage.status).not.toBe(0);
