@@ -59,3 +59,4 @@ clean:
 # Long runs of the load and failure tests (BERTH_STRESS_SCALE multiplies their counts).
 stress: build
 	BERTH_STRESS_SCALE=$${BERTH_STRESS_SCALE:-10} $(VITEST) run --project conformance test/conformance/attach-stress.test.ts
+	BERTH_STRESS_SCALE=$${BERTH_STRESS_SCALE:-10} $(VITEST) run --project e2e test/e2e/kill.test.ts

@@ -10,7 +10,7 @@ import type { ImageStore } from "../image/store/index.ts";
 import { buildSpec } from "../oci/spec.ts";
 import { resolveUser } from "../oci/user.ts";
 import { monitor, type ExitStatus } from "./monitor.ts";
-import { attachNetwork, detachNetwork, dnsDir, type NetworkContext } from "./network.ts";
+import { attachNetwork, detachNetwork, dnsDir, netnsPath, type NetworkContext } from "./network.ts";
 import { prepareRootfs, releaseRootfs } from "./rootfs.ts";
 import type { Runc } from "./runc.ts";
 import type { ContainerStore} from "./store.ts";
@@ -93,6 +93,11 @@ export async function createContainer(rt: Runtime, req: CreateRequest): Promise<
     const rootfs = await prepareRootfs(rt.images, image, dir);
     let shared: string | undefined;
     if (rec.hostConfig.networkMode.startsWith("container:")) shared = rt.containers.get(rec.hostConfig.networkMode.slice(10)).network.netns;
+    else if (rec.hostConfig.networkMode !== "host") {
+      // Recorded before it exists: a command killed from here on leaves a record rm can clean from.
+      rec.network.netns = netnsPath(rec.id);
+      rt.containers.write(rec);
+    }
     attachNetwork(rt.net, rec, dir, req.extraHosts, shared);
     rt.containers.write(rec);
     const dns = dnsDir(dir);
@@ -253,6 +258,7 @@ export function collectGarbage(rt: Runtime): void {
       }
     }
   }
+  rt.containers.collectOrphans(30_000);
   // Attachments cached for containers that no longer exist (a command killed between the CNI
   // ADD and its record, a record removed by hand): DEL each from its cache entry, as libcni's GC.
   const ids = new Set(rt.containers.ids());

@@ -23,6 +23,7 @@ export function networkContext(root: string, pluginDirs: string[]): NetworkConte
 }
 
 export const netnsName = (id: string) => `berth-${id.slice(0, 12)}`;
+export const netnsPath = (id: string) => `/run/netns/${netnsName(id)}`;
 
 /** Where the container's DNS files live (bind-mounted at /etc/hosts, /etc/resolv.conf, /etc/hostname). */
 export const dnsDir = (containerDir: string) => `${containerDir}/dns`;

@@ -4,7 +4,7 @@
  * once cannot both win). Every change to one container happens under its own lock.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, openSync, closeSync, writeSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, openSync, closeSync, writeSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { FileLock, writeFileAtomic } from "../../lib/store/index.ts";
 
 export interface PortBinding {
@@ -152,6 +152,31 @@ export class ContainerStore {
       const r = this.read(id);
       return r ? [r] : [];
     });
+  }
+
+  /**
+   * What a command killed mid-create can leave: a container directory without its record, or a
+   * name pointing at no record. Removed once older than `graceMs` (a create in progress is younger).
+   */
+  collectOrphans(graceMs: number): void {
+    const old = (path: string) => {
+      try {
+        return Date.now() - statSync(path).mtimeMs > graceMs;
+      } catch {
+        return false;
+      }
+    };
+    for (const id of this.ids()) if (this.read(id) === undefined && old(this.path(id))) rmSync(this.path(id), { recursive: true, force: true });
+    let names: string[] = [];
+    try {
+      names = readdirSync(`${this.dir}/.names`);
+    } catch {
+      // none
+    }
+    for (const n of names) {
+      const id = this.#nameHolder(n);
+      if (id !== undefined && this.read(id) === undefined && old(`${this.dir}/.names/${n}`)) rmSync(`${this.dir}/.names/${n}`, { force: true });
+    }
   }
 
   /** Forget a container: its directory and its name. */
