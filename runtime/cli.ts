@@ -16,6 +16,7 @@ import { importCommand } from "./commands/import.ts";
 import { loadCommand } from "./commands/load.ts";
 import { cniCommand, firewallCommand, pluginsCommand, versionCommand } from "./commands/plugins.ts";
 import { inspectCommand as containerInspectCommand, killCommand, logsCommand, portCommand, psCommand, restartCommand, rmCommand, startCommand, stopCommand, waitCommand } from "./commands/containers.ts";
+import { commitCommand, diffCommand, exportCommand } from "./commands/commit.ts";
 import { execCommand, statsCommand } from "./commands/exec.ts";
 import { networkCommand } from "./commands/network.ts";
 import { loginCommand, logoutCommand, pullCommand, pushCommand } from "./commands/registry.ts";
@@ -41,7 +42,7 @@ function commandName(argv: readonly string[]): string {
 /** Every command, in the order `berth help` lists them. */
 const MODULES: CommandModule<GlobalArgs, never>[] = [
   runCommand, execCommand, psCommand, statsCommand, startCommand, stopCommand, restartCommand, killCommand, rmCommand, logsCommand, containerInspectCommand, portCommand, waitCommand,
-  networkCommand, shimCommand,
+  commitCommand, diffCommand, exportCommand, networkCommand, shimCommand,
   imagesCommand, rmiCommand, tagCommand, historyCommand, loadCommand, saveCommand, importCommand, imageCommand,
   pullCommand, pushCommand, loginCommand, logoutCommand,
   pluginsCommand, cniCommand, firewallCommand, versionCommand,
@@ -53,7 +54,7 @@ const COMMANDS = [...MODULES.map((m) => String(m.command).split(" ")[0] as strin
 function parser(argv: string[]) {
   let y = yargs(argv)
     .scriptName("berth")
-    .parserConfiguration({ "boolean-negation": false })
+    .parserConfiguration({ "boolean-negation": false, "greedy-arrays": false })
     .usage("Usage: berth [--root DIR] COMMAND")
     .option("root", { type: "string", global: true, describe: "image store directory (default $BERTH_ROOT or /var/lib/berth)" });
   for (const m of MODULES) y = y.command(m);

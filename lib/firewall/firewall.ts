@@ -80,6 +80,36 @@ export function applyPolicy(owner: string, info: Record<string, string>, policy:
   return state;
 }
 
+/** A linked pair allowed through icc=false: the client may open `protocol`/`port` on the server. */
+export interface LinkAllowance {
+  client: string;
+  server: string;
+  protocol: "tcp" | "udp" | "sctp";
+  port: number;
+}
+
+/** Allow exactly these linked pairs (docker --link on an icc=false network); replaces the owner's previous ones. */
+export function allowLinks(owner: string, info: Record<string, string>, links: LinkAllowance[], ctx: FirewallContext): OwnedState {
+  const { apply, writer, owners } = parts(ctx);
+  using _lock = owners.lock();
+  ensureSkeleton(ctx.stateDir, apply, true);
+  const state: OwnedState = {
+    info,
+    elements: links.map((l) => ({
+      set: "fw_links4",
+      key: [
+        { type: "ipv4_addr", value: l.client },
+        { type: "ipv4_addr", value: l.server },
+        { type: "inet_proto", value: l.protocol },
+        { type: "inet_service", value: l.port },
+      ],
+    })),
+    ports: [],
+  };
+  owners.commit(owner, state, writer);
+  return state;
+}
+
 /** Give up everything an owner holds (ports, policy elements); false when it held nothing. */
 export function release(owner: string, ctx: FirewallContext): boolean {
   const { writer, owners } = parts(ctx);

@@ -36,6 +36,8 @@ const DECLARATIONS = [
   "map fw_from { type ifname : verdict; }",
   "map fw_to { type ifname : verdict; }",
   "set fw_all { type ifname; }",
+  // Exceptions to icc=false: (client, server, protocol, port) of linked containers (docker --link).
+  "set fw_links4 { type ipv4_addr . ipv4_addr . inet_proto . inet_service; }",
   "chain portmap { }",
   "chain guard { type filter hook prerouting priority raw; policy accept; }",
   "chain prerouting { type nat hook prerouting priority dstnat; policy accept; }",
@@ -56,7 +58,13 @@ const RULES: Record<string, string[]> = {
   guard: ['iif != "lo" ip daddr 127.0.0.0/8 drop'],
   prerouting: ["fib daddr type local ip daddr != 127.0.0.0/8 jump portmap", "fib daddr type local meta nfproto ipv6 jump portmap"],
   output: ["fib daddr type local jump portmap"],
-  forward: ["ct state established,related accept", "ct status dnat accept", "iifname vmap @fw_from", "oifname vmap @fw_to"],
+  forward: [
+    "ct state established,related accept",
+    "ct status dnat accept",
+    "ip saddr . ip daddr . meta l4proto . th dport @fw_links4 accept",
+    "iifname vmap @fw_from",
+    "oifname vmap @fw_to",
+  ],
   postrouting: [
     "ct status dnat ip saddr 127.0.0.0/8 masquerade",
     "ct status dnat ip saddr @pm_nets4 masquerade",

@@ -10,7 +10,7 @@ import type { ImageStore } from "../image/store/index.ts";
 import { buildSpec } from "../oci/spec.ts";
 import { resolveUser } from "../oci/user.ts";
 import { monitor, type ExitStatus } from "./monitor.ts";
-import { attachNetwork, detachNetwork, dnsDir, netnsPath, type NetworkContext } from "./network.ts";
+import { allowLinkedPairs, attachNetwork, detachNetwork, dnsDir, netnsPath, releaseLinkedPairs, type NetworkContext } from "./network.ts";
 import { prepareRootfs, releaseRootfs } from "./rootfs.ts";
 import type { Runc } from "./runc.ts";
 import type { ContainerStore} from "./store.ts";
@@ -100,6 +100,7 @@ export async function createContainer(rt: Runtime, req: CreateRequest): Promise<
     }
     attachNetwork(rt.net, rec, dir, req.extraHosts, shared);
     rt.containers.write(rec);
+    allowLinkedPairs(rt.net, rec, rec.hostConfig.links.map((l) => rt.containers.get(l.name)));
     const dns = dnsDir(dir);
     const spec = buildSpec({
       id,
@@ -213,6 +214,7 @@ function teardown(rt: Runtime, rec: ContainerRecord): void {
     }
   };
   step(() => rt.runc.delete(rec.id, true));
+  step(() => releaseLinkedPairs(rt.net, rec));
   step(() => detachNetwork(rt.net, rec));
   step(() => releaseRootfs(rt.containers.path(rec.id)));
   if (errors.length === 0) rt.containers.remove(rec);

@@ -6,6 +6,7 @@
  */
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { containerResolv, formatHosts, formatResolvConf, hostsEntries, parseHostEntry, readHostResolv, writeInPlace } from "../../lib/dns/index.ts";
+import { allowLinks, release } from "../../lib/firewall/index.ts";
 import { openHandle } from "../../lib/netlink/index.ts";
 import { createNamedNetns, deleteNamedNetns, pathExists } from "../../lib/netns/index.ts";
 import { CniRuntime } from "../cni/index.ts";
@@ -115,4 +116,31 @@ export function containerAddress(rec: ContainerRecord): string | undefined {
     for (const ip of (a.result.ips as { address: string }[] | undefined) ?? []) if (!ip.address.includes(":")) return ip.address.split("/")[0];
   }
   return undefined;
+}
+
+const linkOwner = (id: string) => `link/${id}`;
+
+/**
+ * docker --link on an icc=false network: the client may reach exactly the target's exposed ports
+ * (elements of berth's fw_links4 set, owned by the client container, removed with it).
+ */
+export function allowLinkedPairs(ctx: NetworkContext, rec: ContainerRecord, targets: ContainerRecord[]): void {
+  const client = containerAddress(rec);
+  if (client === undefined || targets.length === 0) return;
+  const links = targets.flatMap((t) => {
+    const server = containerAddress(t);
+    if (server === undefined) return [];
+    return t.config.exposedPorts.map((e) => {
+      const [port, protocol = "tcp"] = e.split("/");
+      return { client, server, protocol: protocol as "tcp", port: Number(port) };
+    });
+  });
+  if (links.length === 0) return;
+  allowLinks(linkOwner(rec.id), { container: rec.id, name: rec.name }, links, { stateDir: ctx.networks.stateDir });
+}
+
+/** Drop the container's link exceptions (nothing to do when it had none). */
+export function releaseLinkedPairs(ctx: NetworkContext, rec: ContainerRecord): void {
+  if (rec.hostConfig.links.length === 0) return;
+  release(linkOwner(rec.id), { stateDir: ctx.networks.stateDir });
 }

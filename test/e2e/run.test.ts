@@ -103,6 +103,21 @@ describe("berth run", () => {
     expect(b.leftovers()).toEqual([]);
   });
 
+  it("a network with icc=false blocks containers from each other, except a linked pair on the exposed port", () => {
+    b.ok(["network", "create", "-o", "icc=false", "quiet"]);
+    web("srv", "--net", "quiet");
+    const ip = (JSON.parse(b.ok(["inspect", "srv"])) as { NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }[])[0]!.NetworkSettings.Networks.quiet!.IPAddress;
+    expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const probe = (...flags: string[]) => b.berth(["run", "--rm", "--net", "quiet", ...flags, "busybox", "sh", "-c", `ping -c1 -W1 ${ip} >/dev/null && echo PING; timeout 3 wget -qO- http://${ip}/ || echo NOWEB`]).stdout;
+    expect(probe()).toBe("NOWEB\n");
+    expect(probe("--link", "srv:srv")).toBe("hello from berth\n"); // the exposed port, and nothing else (no ping)
+    expect(b.berth(["network", "rm", "quiet"]).stderr).toMatch(/network quiet is in use by container srv/);
+    b.ok(["rm", "-f", "srv"]);
+    b.ok(["network", "rm", "quiet"]);
+    expect(b.host.run("nft", ["list", "set", "inet", "berth", "fw_links4"])).not.toMatch(/elements/);
+    expect(b.leftovers()).toEqual([]);
+  });
+
   it("answers mistakes in one line naming the object and the fix", () => {
     const noImage = b.berth(["run", "--rm", "nosuchimage"]);
     expect(noImage.status).not.toBe(0);
