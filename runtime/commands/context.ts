@@ -21,10 +21,23 @@ export function rootFrom(argv: { root?: string | undefined }): string {
   return argv.root || process.env.BERTH_ROOT || DEFAULT_ROOT;
 }
 
-/** The image store (loaded on first use: `berth version` and `berth plugins` never load it). */
+/**
+ * The image store (loaded on first use: `berth version` and `berth plugins` never load it). An
+ * image a container uses is "in use" (rmi refuses it without -f); pruning also removes the layer
+ * snapshots no remaining image needs.
+ */
 export async function openStore(argv: { root?: string | undefined }): Promise<ImageStore> {
   const { ImageStore } = await import("../image/store/images.ts");
-  return ImageStore.open(rootFrom(argv));
+  const { ContainerStore } = await import("../container/store.ts");
+  const { chainIds, removeUnusedSnapshots } = await import("../image/layers/snapshots.ts");
+  const root = rootFrom(argv);
+  const containers = new ContainerStore(root);
+  let used: Set<string> | undefined;
+  const store = ImageStore.open(root, { isInUse: (image) => (used ??= new Set(containers.list().map((c) => c.imageId))).has(image.id) });
+  store.addPruneHook((images, s) => {
+    removeUnusedSnapshots(s.root, new Set(images.flatMap((i) => chainIds(s.configOf(i).rootfs.diff_ids))));
+  });
+  return store;
 }
 
 /** --format: "table" (default) or "json" (one JSON document per line). */

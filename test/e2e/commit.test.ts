@@ -1,5 +1,6 @@
 /** commit, diff and export of a container: its changes (added and deleted files) as docker shows them. */
 import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BerthHost } from "../harness/index.ts";
 
@@ -30,8 +31,15 @@ describe("commit / diff / export", () => {
     expect(listing).toContain("./added");
     expect(listing).not.toContain("./etc/group");
     expect(listing).toContain("./etc/passwd");
-    b.ok(["rm", "-f", "base"]);
+    // An image a container uses is refused by rmi without -f; prune drops the snapshots no image needs.
+    b.ok(["run", "-d", "--name", "user", "committed:1", "sleep", "60"]);
+    expect(b.berth(["rmi", "committed:1"]).stderr).toMatch(/image is being used by a container/);
+    b.ok(["rm", "-f", "base", "user"]);
+    const snapshots = () => readdirSync(`${b.root}/snapshots`).filter((d) => /^[0-9a-f]{64}$/.test(d)).length;
+    expect(snapshots()).toBe(2);
     b.ok(["rmi", "committed:1"]);
+    b.ok(["image", "prune"]);
+    expect(snapshots()).toBe(1);
     expect(b.leftovers()).toEqual([]);
   });
 });
