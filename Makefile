@@ -50,7 +50,7 @@ e2e:
 	$(VITEST) run --project e2e $(REPORT) --outputFile.json=dist/test-results/e2e.json
 
 bench: build
-	@scripts/setup.sh containernetworking-plugins hyperfine skopeo
+	@scripts/setup.sh containernetworking-plugins hyperfine skopeo podman
 	@node_modules/.bin/bun bench/run.ts
 
 clean:

@@ -10,6 +10,7 @@ import { benchAttach } from "./attach.ts";
 import { benchPortmap } from "./portmap.ts";
 import { benchUnpack } from "./unpack.ts";
 import { benchPull } from "./pull.ts";
+import { benchRuntime } from "./runtime.ts";
 import { printTable } from "./stats.ts";
 
 if (!existsSync(`${REFERENCE_DIR}/bridge`)) {
@@ -33,3 +34,5 @@ for (const line of await benchUnpack()) console.log(`  ${line}`);
 
 console.log("\nPulling a 3-layer image from a local registry: berth vs skopeo copy (p50)");
 for (const line of await benchPull()) console.log(`  ${line}`);
+
+printTable("The runtime: berth run against podman and bare runc (p50 of 10)", benchRuntime(10));
