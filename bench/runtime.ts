@@ -10,7 +10,7 @@ import { busyboxRootfsTar } from "../scripts/busybox-rootfs.ts";
 import { DIST, TestNetns } from "../test/harness/index.ts";
 import { median, ms, ratio, type Row } from "./stats.ts";
 
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+function timed(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
   const t0 = performance.now();
   const out = spawnSync(cmd, args, { encoding: "utf8", env });
   if (out.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${out.stderr}`);
