@@ -4,6 +4,7 @@
  * plugins, checked from the host, the "outside" and other containers. Every test also checks
  * that removal leaves nothing (namespaces, mounts, cgroups, container state).
  */
+import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BerthHost, HOST_WAN, OUTSIDE, ping } from "../harness/index.ts";
 
@@ -47,6 +48,20 @@ describe("berth run", () => {
     expect(b.fetch(b.host, `http://127.0.0.1:${port}/`)).toBe("hello from berth\n");
     expect(b.fetch(b.outside, `http://${HOST_WAN}:${port}/`)).toBe("FAIL");
     b.ok(["rm", "-f", "lweb"]);
+  });
+
+  it("-p 5000:5000/udp publishes a UDP port", async () => {
+    // busybox-static has no UDP server: one runs in the container's network namespace from outside it.
+    b.ok(["run", "-d", "--name", "udp", "-p", "5000:5000/udp", "busybox", "sleep", "60"]);
+    const pid = (JSON.parse(b.ok(["inspect", "udp"])) as { State: { Pid: number } }[])[0]!.State.Pid;
+    const server = spawn("nsenter", [`--net=/proc/${pid}/ns/net`, "--", process.execPath, "-e", 'const s = require("node:dgram").createSocket("udp4"); s.on("message", (m, r) => s.send("pong", r.port, r.address)); s.bind(5000)'], { stdio: "ignore" });
+    try {
+      expect(b.udp(b.outside, HOST_WAN, 5000)).toBe("pong");
+    } finally {
+      server.kill("SIGKILL");
+      await new Promise((r) => server.once("exit", r));
+    }
+    b.ok(["rm", "-f", "udp"]);
   });
 
   it("--link gives the hosts entry and docker's variables; ping and fetch by the link name work", () => {

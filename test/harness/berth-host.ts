@@ -11,6 +11,7 @@ import { busyboxRootfsTar } from "../../scripts/busybox-rootfs.ts";
 import { DIST } from "./plugin.ts";
 import { HOST_WAN, OUTSIDE } from "./nat-env.ts";
 import { TestNetns } from "./netns.ts";
+import { fetchFrom, udpFrom } from "./traffic.ts";
 
 export interface BerthOutput {
   status: number | null;
@@ -67,7 +68,12 @@ export class BerthHost {
 
   /** GET from inside a namespace: the body, or "FAIL" when nothing answers within 2 s. */
   fetch(ns: TestNetns, url: string): string {
-    return ns.run(process.execPath, ["-e", `fetch(${JSON.stringify(url)}, { signal: AbortSignal.timeout(2000) }).then(r => r.text()).then(t => process.stdout.write(t), () => process.stdout.write("FAIL"))`]);
+    return fetchFrom(ns, url, 2000);
+  }
+
+  /** One UDP request from inside a namespace: the answer, or "FAIL". */
+  udp(ns: TestNetns, host: string, port: number): string {
+    return udpFrom(ns, host, port);
   }
 
   /** What berth leaves behind: namespaces it made, mounts under its root, cgroups, runc state. */

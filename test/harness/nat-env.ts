@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { BridgeEnv } from "./bridge-env.ts";
 import { TestNetns } from "./netns.ts";
+import { fetchFrom, udpFrom } from "./traffic.ts";
 
 export const HOST_WAN = "10.254.0.1";
 export const OUTSIDE = "10.254.0.2";
@@ -47,16 +48,12 @@ export class NatEnv extends BridgeEnv {
 
   /** GET http://host:port from inside `ns`: the answer, or "FAIL" when nothing answers within 1.5 s. */
   fetch(ns: Ns, host: string, port: number): string {
-    const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
-    return ns.run(process.execPath, ["-e", `fetch(${JSON.stringify(url)}, { signal: AbortSignal.timeout(1500) }).then(r => r.text()).then(t => process.stdout.write(t), () => process.stdout.write("FAIL"))`]);
+    return fetchFrom(ns, `http://${host.includes(":") ? `[${host}]` : host}:${port}/`);
   }
 
-  /** One UDP request from inside `ns` (re-sent every 200 ms for up to 2 s): the answer, or "FAIL". */
+  /** One UDP request from inside `ns`: the answer, or "FAIL". */
   udp(ns: Ns, host: string, port: number): string {
-    const script = `const s = require("node:dgram").createSocket("udp4"); let n = 0;
-      const t = setInterval(() => { if (++n > 10) { process.stdout.write("FAIL"); process.exit(0); } s.send("hi", ${port}, ${JSON.stringify(host)}); }, 200);
-      s.on("message", (m) => { process.stdout.write(String(m)); process.exit(0); });`;
-    return ns.run(process.execPath, ["-e", script]);
+    return udpFrom(ns, host, port);
   }
 
   /** berth's rules: every rule line of table inet berth in the simulated host (chains and sets excluded). */
