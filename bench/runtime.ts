@@ -48,10 +48,10 @@ export function benchRuntime(runs = 10): Row[] {
     if (podman.status === 0) {
       spawnSync("sh", ["-c", `${DIST}/berth --root ${root} save bench:latest | podman load -q`]);
       const flags = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1000:1000"];
-      timed(...inHost("podman", "run", "--rm", ...flags, "-p", "18081:80", "localhost/bench:latest", "true"));
-      const theirs = Array.from({ length: runs }, () => timed(...inHost("podman", "run", "--rm", ...flags, "-p", "18081:80", "localhost/bench:latest", "true")));
+      timed(...inHost("podman", "run", "--rm", ...flags, "-p", "18081:80", "docker.io/library/bench:latest", "true"));
+      const theirs = Array.from({ length: runs }, () => timed(...inHost("podman", "run", "--rm", ...flags, "-p", "18081:80", "docker.io/library/bench:latest", "true")));
       rows.unshift({ what: "run --rm, bridge + one published port, true (p50)", berth: ms(median(ours)), reference: `podman ${ms(median(theirs))}`, ratio: ratio(median(ours), median(theirs)), note: "goal <= 0.25x" });
-      spawnSync("podman", ["rmi", "-f", "localhost/bench:latest"]);
+      spawnSync("podman", ["rmi", "-f", "docker.io/library/bench:latest"]);
     } else {
       rows.unshift({ what: "run --rm, bridge + one published port, true (p50)", berth: ms(median(ours)), reference: "podman missing", ratio: "", note: "install podman for the ratio" });
     }
