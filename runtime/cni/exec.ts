@@ -13,7 +13,7 @@ export interface PluginRun {
 }
 
 /** How a plugin process is started; tests wrap it (e.g. with nsenter into a simulated host). */
-export type PluginRunner = (path: string, env: Record<string, string>, stdin: string) => PluginRun;
+export type PluginRunner = (path: string, env: Record<string, string>, stdin: string) => PluginRun | Promise<PluginRun>;
 
 export const spawnRunner: PluginRunner = (path, env, stdin) => {
   for (let attempt = 0; ; attempt++) {
@@ -64,7 +64,7 @@ export interface Invocation {
 }
 
 /** Run `type` with `request` on stdin; the parsed stdout on success (undefined when empty). */
-export function invoke(type: string, dirs: readonly string[], inv: Invocation, request: object, runner: PluginRunner = spawnRunner): unknown {
+export async function invoke(type: string, dirs: readonly string[], inv: Invocation, request: object, runner: PluginRunner = spawnRunner): Promise<unknown> {
   const path = findPlugin(type, dirs);
   if (path === undefined) throw new CniPluginError(type, inv.command, 4, `failed to find plugin "${type}"`, `searched ${dirs.join(":") || "no directories"}`);
   const env: Record<string, string> = {};
@@ -77,7 +77,7 @@ export function invoke(type: string, dirs: readonly string[], inv: Invocation, r
     CNI_ARGS: (inv.args ?? []).map(([k, v]) => `${k}=${v}`).join(";"),
     CNI_PATH: dirs.join(":"),
   });
-  const out = runner(path, env, JSON.stringify(request));
+  const out = await runner(path, env, JSON.stringify(request));
   const text = out.stdout.trim();
   let parsed: unknown;
   try {

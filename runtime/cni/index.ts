@@ -3,3 +3,4 @@ export { ConfigListError, findConfigList, loadConfigLists, parseConfigList, type
 export { ResultCache, type CacheEntry } from "./cache.ts";
 export { CniPluginError, findPlugin, invoke, spawnRunner, type Invocation, type PluginRun, type PluginRunner } from "./exec.ts";
 export { CniRuntime, requestFor, type Attachment, type CniRuntimeOptions, type RuntimeConf } from "./runtime.ts";
+export { inProcessRunner } from "./in-process.ts";

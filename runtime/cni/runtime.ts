@@ -57,14 +57,14 @@ export class CniRuntime {
     this.#runner = options.runner ?? spawnRunner;
   }
 
-  #run(list: NetworkConfigList, plugin: PluginConf, command: "ADD" | "DEL" | "CHECK", rt: RuntimeConf, prev: unknown): unknown {
+  #run(list: NetworkConfigList, plugin: PluginConf, command: "ADD" | "DEL" | "CHECK", rt: RuntimeConf, prev: unknown): Promise<unknown> {
     return invoke(plugin.type, this.#dirs, { command, containerId: rt.containerId, netns: rt.netns, ifname: rt.ifname, args: rt.args ?? [] }, requestFor(list, plugin, rt, prev), this.#runner);
   }
 
   /** ADD the container to the network; returns the final result (in the list's version), cached. */
-  add(list: NetworkConfigList, rt: RuntimeConf): Record<string, unknown> {
+  async add(list: NetworkConfigList, rt: RuntimeConf): Promise<Record<string, unknown>> {
     let result: unknown;
-    for (const plugin of list.plugins) result = this.#run(list, plugin, "ADD", rt, result);
+    for (const plugin of list.plugins) result = await this.#run(list, plugin, "ADD", rt, result);
     const final = convertResult(result ?? { cniVersion: list.cniVersion }, list.cniVersion);
     this.cache.write({
       kind: "cniCacheV1",
@@ -81,7 +81,7 @@ export class CniRuntime {
   }
 
   /** DEL in reverse order with the cached result; the cache entry goes only when every plugin succeeded. */
-  del(list: NetworkConfigList, rt: RuntimeConf): void {
+  async del(list: NetworkConfigList, rt: RuntimeConf): Promise<void> {
     const cached = this.cache.read(list.name, rt.containerId, rt.ifname);
     let prev: unknown;
     if (cached !== undefined && atLeast(list.cniVersion, "0.4.0")) {
@@ -92,17 +92,17 @@ export class CniRuntime {
       }
     }
     const conf: RuntimeConf = { ...rt, capabilityArgs: rt.capabilityArgs ?? cached?.capabilityArgs ?? {}, args: rt.args ?? cached?.cniArgs ?? [] };
-    for (const plugin of [...list.plugins].reverse()) this.#run(list, plugin, "DEL", conf, prev);
+    for (const plugin of [...list.plugins].reverse()) await this.#run(list, plugin, "DEL", conf, prev);
     this.cache.remove(list.name, rt.containerId, rt.ifname);
   }
 
   /** CHECK in order with the cached result (nothing runs when the list disables CHECK). */
-  check(list: NetworkConfigList, rt: RuntimeConf): void {
+  async check(list: NetworkConfigList, rt: RuntimeConf): Promise<void> {
     if (list.disableCheck) return;
     if (!atLeast(list.cniVersion, "0.4.0")) throw new CniPluginError(list.plugins[0]?.type ?? "", "CHECK", 1, `CHECK needs CNI 0.4.0 or later; network "${list.name}" speaks ${list.cniVersion}`, "");
     const cached = this.cache.read(list.name, rt.containerId, rt.ifname);
     const conf: RuntimeConf = { ...rt, capabilityArgs: rt.capabilityArgs ?? cached?.capabilityArgs ?? {} };
-    for (const plugin of list.plugins) this.#run(list, plugin, "CHECK", conf, cached?.result);
+    for (const plugin of list.plugins) await this.#run(list, plugin, "CHECK", conf, cached?.result);
   }
 
   /**
@@ -110,14 +110,14 @@ export class CniRuntime {
    * netns and arguments), then each plugin (1.1.0 lists) gets GC with the valid set. Errors are
    * collected, not fatal to the rest; the first is thrown at the end.
    */
-  gc(list: NetworkConfigList, valid: Attachment[]): void {
+  async gc(list: NetworkConfigList, valid: Attachment[]): Promise<void> {
     if (list.disableGC) return;
     const keep = new Set(valid.map((a) => `${a.containerID}\0${a.ifname}`));
     const errors: Error[] = [];
     for (const e of this.cache.list(list.name)) {
       if (keep.has(`${e.containerId}\0${e.ifName}`)) continue;
       try {
-        this.del(list, rtOf(e));
+        await this.del(list, rtOf(e));
       } catch (err) {
         errors.push(err as Error);
       }
@@ -126,7 +126,7 @@ export class CniRuntime {
       for (const plugin of list.plugins) {
         const req = { ...requestFor(list, plugin, undefined, undefined), "cni.dev/valid-attachments": valid, "cni.dev/attachments": valid };
         try {
-          invoke(plugin.type, this.#dirs, { command: "GC" }, req, this.#runner);
+          await invoke(plugin.type, this.#dirs, { command: "GC" }, req, this.#runner);
         } catch (err) {
           errors.push(err as Error);
         }
@@ -136,9 +136,9 @@ export class CniRuntime {
   }
 
   /** STATUS of each plugin in order (1.1.0 lists; older ones are simply ready). */
-  status(list: NetworkConfigList): void {
+  async status(list: NetworkConfigList): Promise<void> {
     if (!atLeast(list.cniVersion, "1.1.0")) return;
-    for (const plugin of list.plugins) invoke(plugin.type, this.#dirs, { command: "STATUS" }, requestFor(list, plugin, undefined, undefined), this.#runner);
+    for (const plugin of list.plugins) await invoke(plugin.type, this.#dirs, { command: "STATUS" }, requestFor(list, plugin, undefined, undefined), this.#runner);
   }
 }
 

@@ -100,7 +100,7 @@ export const rmCommand: CommandModule<GlobalArgs, GlobalArgs & { containers: str
   handler: async (argv) => {
     const { rt, lifecycle } = await openRuntime(argv);
     for (const c of argv.containers) {
-      lifecycle.removeContainer(rt, c, argv.force);
+      await lifecycle.removeContainer(rt, c, argv.force);
       print(c);
     }
   },

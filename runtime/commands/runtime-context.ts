@@ -20,7 +20,7 @@ export async function openRuntime(argv: GlobalArgs, gc = true) {
   const { networkContext } = await import("../container/network.ts");
   const lifecycle = await import("../container/lifecycle.ts");
   const self = process.env.BERTH_SELF || process.execPath;
-  const rt = { root, images, containers: new ContainerStore(root), net: networkContext(root, pluginDirs(self)), runc: new Runc(root), self };
-  if (gc) lifecycle.collectGarbage(rt);
+  const rt = { root, images, containers: new ContainerStore(root), net: networkContext(root, pluginDirs(self), self), runc: new Runc(root), self };
+  if (gc) await lifecycle.collectGarbage(rt);
   return { rt, lifecycle };
 }

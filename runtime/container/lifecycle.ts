@@ -98,7 +98,7 @@ export async function createContainer(rt: Runtime, req: CreateRequest): Promise<
       rec.network.netns = netnsPath(rec.id);
       rt.containers.write(rec);
     }
-    attachNetwork(rt.net, rec, dir, req.extraHosts, shared);
+    await attachNetwork(rt.net, rec, dir, req.extraHosts, shared);
     rt.containers.write(rec);
     allowLinkedPairs(rt.net, rec, rec.hostConfig.links.map((l) => rt.containers.get(l.name)));
     const dns = dnsDir(dir);
@@ -131,7 +131,7 @@ export async function createContainer(rt: Runtime, req: CreateRequest): Promise<
     writeFileSync(`${dir}/bundle/config.json`, JSON.stringify(spec, null, 1));
     return rec;
   } catch (err) {
-    teardown(rt, rec);
+    await teardown(rt, rec);
     throw err;
   }
 }
@@ -170,7 +170,7 @@ export async function superviseHere(rt: Runtime, id: string, tee?: { stdout: Nod
     delete r.state.pid;
     delete r.state.shimPid;
   });
-  if (after?.hostConfig.autoRemove) removeContainer(rt, id, true);
+  if (after?.hostConfig.autoRemove) await removeContainer(rt, id, true);
   return status;
 }
 
@@ -204,25 +204,25 @@ export async function stopContainer(rt: Runtime, id: string, timeoutSec = 10, si
 }
 
 /** Everything the container holds, released; each step tolerates what is already gone. */
-function teardown(rt: Runtime, rec: ContainerRecord): void {
+async function teardown(rt: Runtime, rec: ContainerRecord): Promise<void> {
   const errors: Error[] = [];
-  const step = (fn: () => void) => {
+  const step = async (fn: () => void | Promise<void>) => {
     try {
-      fn();
+      await fn();
     } catch (err) {
       errors.push(err as Error);
     }
   };
-  step(() => rt.runc.delete(rec.id, true));
-  step(() => releaseLinkedPairs(rt.net, rec));
-  step(() => detachNetwork(rt.net, rec));
-  step(() => releaseRootfs(rt.containers.path(rec.id)));
+  await step(() => rt.runc.delete(rec.id, true));
+  await step(() => releaseLinkedPairs(rt.net, rec));
+  await step(() => detachNetwork(rt.net, rec));
+  await step(() => releaseRootfs(rt.containers.path(rec.id)));
   if (errors.length === 0) rt.containers.remove(rec);
   else throw new Error(`container ${rec.id.slice(0, 12)}: cleanup incomplete (run 'berth rm -f ${rec.name}' again): ${errors.map((e) => e.message).join("; ")}`);
 }
 
 /** docker rm [-f]: refuses a running container without force. */
-export function removeContainer(rt: Runtime, ref: string, force: boolean): ContainerRecord {
+export async function removeContainer(rt: Runtime, ref: string, force: boolean): Promise<ContainerRecord> {
   const rec = rt.containers.get(ref);
   using _lock = rt.containers.lock(rec.id);
   const live = rt.runc.state(rec.id);
@@ -235,7 +235,7 @@ export function removeContainer(rt: Runtime, ref: string, force: boolean): Conta
       // already gone
     }
   }
-  teardown(rt, rec);
+  await teardown(rt, rec);
   return rec;
 }
 
@@ -244,7 +244,7 @@ export function removeContainer(rt: Runtime, ref: string, force: boolean): Conta
  * (and removed when --rm), and the CNI attachments of containers that no longer exist are
  * garbage-collected network by network.
  */
-export function collectGarbage(rt: Runtime): void {
+export async function collectGarbage(rt: Runtime): Promise<void> {
   for (const rec of rt.containers.list()) {
     if (rec.state.status !== "running" && rec.state.status !== "created") continue;
     const shimAlive = rec.state.shimPid !== undefined && alive(rec.state.shimPid);
@@ -253,7 +253,7 @@ export function collectGarbage(rt: Runtime): void {
       const r = update(rt, rec.id, (x) => Object.assign(x.state, { status: "exited", exitCode: x.state.exitCode ?? 137, finishedAt: new Date().toISOString() }));
       if (r?.hostConfig.autoRemove) {
         try {
-          removeContainer(rt, rec.id, true);
+          await removeContainer(rt, rec.id, true);
         } catch {
           // Next command tries again.
         }
@@ -268,7 +268,7 @@ export function collectGarbage(rt: Runtime): void {
     for (const e of rt.net.cni.cache.list(list.name)) {
       if (ids.has(e.containerId)) continue;
       try {
-        rt.net.cni.del(list, { containerId: e.containerId, netns: e.netns, ifname: e.ifName, args: e.cniArgs, capabilityArgs: e.capabilityArgs });
+        await rt.net.cni.del(list, { containerId: e.containerId, netns: e.netns, ifname: e.ifName, args: e.cniArgs, capabilityArgs: e.capabilityArgs });
       } catch {
         // Best effort; the next command retries.
       }

@@ -9,7 +9,7 @@ import { containerResolv, formatHosts, formatResolvConf, hostsEntries, parseHost
 import { allowLinks, release } from "../../lib/firewall/index.ts";
 import { openHandle } from "../../lib/netlink/index.ts";
 import { createNamedNetns, deleteNamedNetns, pathExists } from "../../lib/netns/index.ts";
-import { CniRuntime } from "../cni/index.ts";
+import { CniRuntime, inProcessRunner } from "../cni/index.ts";
 import { NetworkStore } from "../network/networks.ts";
 import type { ContainerRecord } from "./store.ts";
 
@@ -19,8 +19,9 @@ export interface NetworkContext {
   cni: CniRuntime;
 }
 
-export function networkContext(root: string, pluginDirs: string[]): NetworkContext {
-  return { root, networks: new NetworkStore(root), cni: new CniRuntime({ pluginDirs, cacheDir: `${root}/cni-cache` }) };
+/** Plugins of this binary run in-process (`self` is the berth binary); others are exec'd. */
+export function networkContext(root: string, pluginDirs: string[], self: string): NetworkContext {
+  return { root, networks: new NetworkStore(root), cni: new CniRuntime({ pluginDirs, cacheDir: `${root}/cni-cache`, runner: inProcessRunner(self) }) };
 }
 
 export const netnsName = (id: string) => `berth-${id.slice(0, 12)}`;
@@ -52,7 +53,7 @@ function writeStaticDns(rec: ContainerRecord, dir: string, extraHosts: string[],
  * Set the container's network up; records the netns and each attachment's result in `rec`.
  * `extraHosts` are "name:ip" lines (--add-host, --link). On failure, what was made is undone.
  */
-export function attachNetwork(ctx: NetworkContext, rec: ContainerRecord, containerDir: string, extraHosts: string[], sharedNetns?: string): void {
+export async function attachNetwork(ctx: NetworkContext, rec: ContainerRecord, containerDir: string, extraHosts: string[], sharedNetns?: string): Promise<void> {
   const dir = dnsDir(containerDir);
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const mode = rec.hostConfig.networkMode;
@@ -82,16 +83,16 @@ export function attachNetwork(ctx: NetworkContext, rec: ContainerRecord, contain
     }
     const list = mode === "bridge" ? ctx.networks.ensureDefault() : ctx.networks.get(mode);
     if (list === undefined) throw new Error(`network ${mode} not found: create it (berth network create ${mode}) or use one of 'berth network ls'`);
-    const result = ctx.cni.add(list, { containerId: rec.id, netns, ifname: "eth0", capabilityArgs: capabilityArgs(rec, dir, extraHosts) });
+    const result = await ctx.cni.add(list, { containerId: rec.id, netns, ifname: "eth0", capabilityArgs: capabilityArgs(rec, dir, extraHosts) });
     rec.network.attachments.push({ network: list.name, ifname: "eth0", result });
   } catch (err) {
-    detachNetwork(ctx, rec);
+    await detachNetwork(ctx, rec);
     throw err;
   }
 }
 
 /** Undo attachNetwork: CNI DEL of every network (from the cache), then the namespace. Idempotent. */
-export function detachNetwork(ctx: NetworkContext, rec: ContainerRecord): void {
+export async function detachNetwork(ctx: NetworkContext, rec: ContainerRecord): Promise<void> {
   const netns = rec.network.netns;
   const mode = rec.hostConfig.networkMode;
   if (netns === undefined || netns === "host" || mode.startsWith("container:")) return;
@@ -100,7 +101,7 @@ export function detachNetwork(ctx: NetworkContext, rec: ContainerRecord): void {
     const list = mode === "bridge" ? ctx.networks.get("bridge") : ctx.networks.get(mode);
     if (list !== undefined) {
       try {
-        ctx.cni.del(list, { containerId: rec.id, netns: pathExists(netns) ? netns : "", ifname: "eth0" });
+        await ctx.cni.del(list, { containerId: rec.id, netns: pathExists(netns) ? netns : "", ifname: "eth0" });
       } catch (err) {
         errors.push(err as Error);
       }

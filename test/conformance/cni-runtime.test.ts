@@ -37,14 +37,14 @@ function setup(e: NatEnv) {
 }
 
 describe("runtime/cni driving a conflist", () => {
-  it("ADD runs the chain with prevResults and caches the result; the published port, masquerade and DNS files all work; DEL cleans up from the cache", () => {
+  it("ADD runs the chain with prevResults and caches the result; the published port, masquerade and DNS files all work; DEL cleans up from the cache", async () => {
     env = new NatEnv(2);
     const e = env;
     const { runtime, list } = setup(e);
     const files = `${e.dir}/files0`;
     mkdirSync(files);
     const rt0 = { containerId: "ctr-0", netns: e.ctr(0).path, ifname: "eth0", capabilityArgs: { portMappings: [{ hostPort: 18080, containerPort: 8080, protocol: "tcp" }], dnsFiles: { dir: files, hostname: "web" }, dns: { servers: ["10.254.0.53"] } } };
-    const result = runtime.add(list, rt0);
+    const result = await runtime.add(list, rt0);
     expect(result.cniVersion).toBe("1.1.0");
     expect((result.ips as { address: string }[])[0]?.address).toBe("10.88.0.2/24");
     expect((result.dns as { nameservers: string[] }).nameservers).toEqual(["10.254.0.53"]);
@@ -55,43 +55,43 @@ describe("runtime/cni driving a conflist", () => {
     e.serve(e.ctr(0), 8080, "web");
     expect(e.fetch(e.outside, HOST_WAN, 18080)).toBe(`web ${OUTSIDE}`);
     expect(ping(e.ctr(0), OUTSIDE)).toBe(true);
-    runtime.check(list, rt0);
+    await runtime.check(list, rt0);
     // DEL with only the identity: portMappings, DNS dir and prevResult come from the cache.
-    runtime.del(list, { containerId: "ctr-0", netns: e.ctr(0).path, ifname: "eth0" });
+    await runtime.del(list, { containerId: "ctr-0", netns: e.ctr(0).path, ifname: "eth0" });
     expect(existsSync(`${files}/hosts`)).toBe(false);
     expect(e.elements("pm4_any")).toBe(0);
     expect(e.ctr(0).linkNames()).toEqual(["lo"]);
     expect(readdirSync(`${e.dir}/cache/results`)).toEqual([]);
     // DEL again: nothing left, still success.
-    runtime.del(list, { containerId: "ctr-0", netns: e.ctr(0).path, ifname: "eth0" });
+    await runtime.del(list, { containerId: "ctr-0", netns: e.ctr(0).path, ifname: "eth0" });
   });
 
-  it("GC deletes the attachments of containers that are gone, from their cache entries, and keeps the valid ones", () => {
+  it("GC deletes the attachments of containers that are gone, from their cache entries, and keeps the valid ones", async () => {
     env = new NatEnv(2);
     const e = env;
     const { runtime, list } = setup(e);
     for (const i of [0, 1]) {
       mkdirSync(`${e.dir}/files${i}`);
-      runtime.add(list, { containerId: `ctr-${i}`, netns: e.ctr(i).path, ifname: "eth0", capabilityArgs: { portMappings: [{ hostPort: 18080 + i, containerPort: 80, protocol: "tcp" }], dnsFiles: { dir: `${e.dir}/files${i}` } } });
+      await runtime.add(list, { containerId: `ctr-${i}`, netns: e.ctr(i).path, ifname: "eth0", capabilityArgs: { portMappings: [{ hostPort: 18080 + i, containerPort: 80, protocol: "tcp" }], dnsFiles: { dir: `${e.dir}/files${i}` } } });
     }
     expect(e.elements("pm4_any")).toBe(2);
-    runtime.gc(list, [{ containerID: "ctr-1", ifname: "eth0" }]);
+    await runtime.gc(list, [{ containerID: "ctr-1", ifname: "eth0" }]);
     expect(e.elements("pm4_any")).toBe(1);
     expect(e.ctr(0).linkNames()).toEqual(["lo"]);
     expect(e.ctr(1).linkNames()).toContain("eth0");
     expect(readdirSync(`${e.dir}/cache/results`)).toEqual(["web-ctr-1-eth0"]);
     expect(ping(e.ctr(1), "10.88.0.1")).toBe(true);
-    runtime.status(list);
-    runtime.del(list, { containerId: "ctr-1", netns: e.ctr(1).path, ifname: "eth0" });
+    await runtime.status(list);
+    await runtime.del(list, { containerId: "ctr-1", netns: e.ctr(1).path, ifname: "eth0" });
     expect(e.elements("pm4_any")).toBe(0);
   });
 
-  it("a failing plugin is reported naming it, with its code", () => {
+  it("a failing plugin is reported naming it, with its code", async () => {
     env = new NatEnv(1);
     const e = env;
     const { runtime } = setup(e);
     const list = parseConfigList(JSON.stringify({ cniVersion: "1.1.0", name: "broken", plugins: [{ type: "bridge", bridge: e.bridge, ipam: { type: "host-local", ranges: [[{ subnet: "not-a-subnet" }]] } }] }));
-    expect(() => runtime.add(list, { containerId: "c", netns: e.ctr(0).path, ifname: "eth0" })).toThrow(/plugin type="bridge" failed \(add\)/);
-    expect(() => runtime.add({ ...list, plugins: [{ type: "nosuchplugin" }] }, { containerId: "c", netns: e.ctr(0).path, ifname: "eth0" })).toThrow(/failed to find plugin "nosuchplugin"/);
+    await expect(runtime.add(list, { containerId: "c", netns: e.ctr(0).path, ifname: "eth0" })).rejects.toThrow(/plugin type="bridge" failed \(add\)/);
+    await expect(runtime.add({ ...list, plugins: [{ type: "nosuchplugin" }] }, { containerId: "c", netns: e.ctr(0).path, ifname: "eth0" })).rejects.toThrow(/failed to find plugin "nosuchplugin"/);
   });
 });
