@@ -170,7 +170,11 @@ export async function superviseHere(rt: Runtime, id: string, tee?: { stdout: Nod
     delete r.state.pid;
     delete r.state.shimPid;
   });
-  if (after?.hostConfig.autoRemove) await removeContainer(rt, id, true);
+  // The monitor has already deleted runc's state: --rm tears down the rest without asking runc again.
+  if (after?.hostConfig.autoRemove) {
+    using _lock = rt.containers.lock(id);
+    await teardown(rt, after, { runcGone: true });
+  }
   return status;
 }
 
@@ -204,7 +208,7 @@ export async function stopContainer(rt: Runtime, id: string, timeoutSec = 10, si
 }
 
 /** Everything the container holds, released; each step tolerates what is already gone. */
-async function teardown(rt: Runtime, rec: ContainerRecord): Promise<void> {
+async function teardown(rt: Runtime, rec: ContainerRecord, opts: { runcGone?: boolean } = {}): Promise<void> {
   const errors: Error[] = [];
   const step = async (fn: () => void | Promise<void>) => {
     try {
@@ -213,7 +217,7 @@ async function teardown(rt: Runtime, rec: ContainerRecord): Promise<void> {
       errors.push(err as Error);
     }
   };
-  await step(() => rt.runc.delete(rec.id, true));
+  if (!opts.runcGone) await step(() => rt.runc.delete(rec.id, true));
   await step(() => releaseLinkedPairs(rt.net, rec));
   await step(() => detachNetwork(rt.net, rec));
   await step(() => releaseRootfs(rt.containers.path(rec.id)));
@@ -235,7 +239,7 @@ export async function removeContainer(rt: Runtime, ref: string, force: boolean):
       // already gone
     }
   }
-  await teardown(rt, rec);
+  await teardown(rt, rec, { runcGone: live === undefined });
   return rec;
 }
 
