@@ -17,7 +17,7 @@ function options(opts: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const o of opts) {
     const eq = o.indexOf("=");
-    if (eq <= 0) throw new UsageError(`-o ${o}: use KEY=VALUE (icc=false, mtu=1400, parent=eth0, bridge=br0)`);
+    if (eq <= 0) throw new UsageError(`-o ${o}: use KEY=VALUE (icc=false, mtu=1400, parent=eth0, bridge=br0, vni=42, remote=IP,IP)`);
     out[o.slice(0, eq).replace(/^com\.docker\.network\.bridge\.enable_icc$/, "icc").replace(/^com\.docker\.network\.driver\.mtu$/, "mtu").replace(/^com\.docker\.network\.bridge\.name$/, "bridge")] = o.slice(eq + 1);
   }
   return out;
@@ -48,6 +48,17 @@ const create: CommandModule<GlobalArgs, CreateArgs> = {
       ...(o.mtu !== undefined ? { mtu: Number(o.mtu) } : {}),
       ...(o.parent !== undefined ? { parent: o.parent } : {}),
       ...(o.bridge !== undefined ? { bridge: o.bridge } : {}),
+      ...(argv.driver === "vxlan"
+        ? {
+            vxlan: {
+              vni: Number(o.vni),
+              remotes: (o.remote ?? "").split(",").filter(Boolean),
+              ...(o.local !== undefined ? { local: o.local } : {}),
+              ...(o.dev !== undefined ? { dev: o.dev } : {}),
+              ...(o.group !== undefined ? { group: o.group } : {}),
+            },
+          }
+        : {}),
       labels: {},
     });
     print(list.name);

@@ -34,6 +34,13 @@ describe("networks", () => {
     expect(() => renderConflist(spec({ subnets: ["10.0.0.0/24"], gateway: "10.0.1.1" }), "/s", "/i")).toThrow(/--gateway 10\.0\.1\.1 is in none/);
     expect(() => renderConflist(spec({ driver: "macvlan" }), "/s", "/i")).toThrow(/-o parent=IFACE/);
     expect(() => renderConflist(spec({ name: "-x" }), "/s", "/i")).toThrow(/network name "-x" is invalid/);
+    expect(() => renderConflist(spec({ driver: "vxlan", subnets: ["10.40.0.0/16"] }), "/s", "/i")).toThrow(/-o vni=N/);
+    expect(() => renderConflist(spec({ driver: "vxlan", vxlan: { vni: 42, remotes: ["192.0.2.2"] } }), "/s", "/i")).toThrow(/needs --subnet/);
+  });
+
+  it("the vxlan driver is a bridge with the overlay attached", () => {
+    const c = renderConflist(spec({ driver: "vxlan", subnets: ["10.40.0.0/16"], vxlan: { vni: 42, remotes: ["192.0.2.2"] } }), "/s", "/i") as { plugins: Record<string, unknown>[] };
+    expect(c.plugins[0]).toMatchObject({ type: "bridge", vxlan: { vni: 42, remotes: ["192.0.2.2"] } });
   });
 
   it("stores networks as conflists; a name or bridge is taken once; the default network is made on first use", () => {

@@ -26,6 +26,8 @@ export interface NetworkSpec {
   parent?: string;
   /** bridge: the bridge device name (default berth-<name>, or berth0 for the default network). */
   bridge?: string;
+  /** vxlan: the overlay joining this host's bridge to the other hosts' (`-o vni= -o remote=a,b`). */
+  vxlan?: { vni: number; remotes: string[]; local?: string; dev?: string; group?: string };
   labels: Record<string, string>;
 }
 
@@ -65,6 +67,12 @@ export function validateSpec(spec: NetworkSpec): void {
     if (!spec.subnets.some((s) => cidrContains(parseCidr(s), gw))) throw new NetworkError(`--gateway ${spec.gateway} is in none of the network's subnets: give a --subnet that holds it`);
   }
   if (spec.driver === "macvlan" && spec.parent === undefined) throw new NetworkError('the macvlan driver needs -o parent=IFACE (the host interface to attach to)');
+  if (spec.driver === "vxlan") {
+    const v = spec.vxlan;
+    if (v === undefined || !Number.isInteger(v.vni) || v.vni < 0 || v.vni > 0xffffff) throw new NetworkError("the vxlan driver needs -o vni=N (0-16777215), the same on every host of the network");
+    if (v.remotes.length === 0 && v.group === undefined) throw new NetworkError("the vxlan driver needs -o remote=IP[,IP…] (the other hosts' underlay addresses) or -o group=MULTICAST-IP");
+    if (spec.subnets.length === 0) throw new NetworkError("the vxlan driver needs --subnet (and a per-host range): every host must agree on the subnet, so it cannot be picked automatically");
+  }
   if (spec.mtu !== undefined && (!Number.isInteger(spec.mtu) || spec.mtu < 68 || spec.mtu > 65535)) throw new NetworkError(`-o mtu=${spec.mtu} must be an integer from 68 to 65535`);
 }
 
@@ -87,6 +95,7 @@ export function renderConflist(spec: NetworkSpec, stateDir: string, ipamDir: str
             ipMasq: !spec.internal,
             hairpinMode: true,
             ...mtu,
+            ...(spec.driver === "vxlan" && spec.vxlan ? { vxlan: spec.vxlan } : {}),
             stateDir,
             ipam,
           };
