@@ -17,7 +17,7 @@ import { parseBridgeConfig, type BridgeConfig } from "./bridge/config.ts";
 import { BRIDGE_ERROR, ensureBridge, ensureOutsideLinks, ensureGatewayAddress, pinBridgeMac, setPortVlans } from "./bridge/steps.ts";
 import { attachmentKey, beginAttachment, collectStale, deleteLinkIfOwned, ipamAddresses, ownsHostVeth, teardownVeth } from "./common/attachment.ts";
 import { configureInterface, familyOf, gatewayOf } from "./common/container-ip.ts";
-import { enableForwarding, masqueradeNetwork } from "./common/forwarding.ts";
+import { enableForwarding, masqueradeNetwork, masqueradeProblem } from "./common/forwarding.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
 import { CHECK_FAILED, openContainerHandle } from "./netns-handle.ts";
 
@@ -113,7 +113,7 @@ export const plugin: Plugin<BridgeConfig> = {
         for (const ip of ips) ip.gateway = gatewayOf(ip);
       }
       if (conf.ipMasq && ips.length > 0) {
-        await masqueradeNetwork(conf.name, ips, conf.stateDir, BRIDGE_ERROR, ctx.log);
+        await masqueradeNetwork(conf.name, ips, conf.stateDir, BRIDGE_ERROR, ctx.log, conf.ipMasqBackend);
         resources.masquerade = true;
       }
       records.write(record);
@@ -193,8 +193,8 @@ export const plugin: Plugin<BridgeConfig> = {
       }
     }
     if (conf.ipMasq) {
-      const subnets = (prev.ips ?? []).map((ip) => ip.address);
-      if (!(await import("../lib/firewall/index.ts")).masqueradePresent({ network: conf.name, subnets })) problems.push(`the masquerade rules of network "${conf.name}" are missing from table inet berth`);
+      const problem = await masqueradeProblem(conf.name, prev.ips ?? [], conf.stateDir, BRIDGE_ERROR, conf.ipMasqBackend);
+      if (problem !== undefined) problems.push(problem);
     }
     if (problems.length > 0) {
       throw cniError(CHECK_FAILED, `Attachment ${key.containerId}/${key.ifname} of network "${key.network}" differs from its ADD result`, problems.join("; "));

@@ -14,7 +14,7 @@ import { isNetlinkError, openHandle } from "../lib/netlink/index.ts";
 import { AttachmentStore, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
 import { attachmentKey, beginAttachment, collectStale, deleteLinkIfOwned, ipamAddresses, ownsHostVeth, stateDirOf, teardownVeth } from "./common/attachment.ts";
 import { familyOf, gatewayOf, prepareInterface } from "./common/container-ip.ts";
-import { enableForwarding, masqueradeNetwork } from "./common/forwarding.ts";
+import { enableForwarding, masqueradeNetwork, masqueradeProblem } from "./common/forwarding.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
 import { CHECK_FAILED, openContainerHandle } from "./netns-handle.ts";
 import { addPeerPair, delPeerPair, type PeerResources } from "./ptp/peer.ts";
@@ -29,6 +29,8 @@ interface PtpConfig {
   dns: NetConf["dns"];
   stateDir: string;
   ipMasq: boolean;
+  /** The firewall backend of ipMasq (absent: nftables when nft is installed, else iptables). */
+  ipMasqBackend: "nftables" | "iptables" | undefined;
   /** Container↔container mode (berth): the other container's ID or namespace path. */
   peer: string | undefined;
   peerIfname: string | undefined;
@@ -56,9 +58,6 @@ function parsePtpConfig(raw: NetConf, _env: CniEnv): PtpConfig {
   if (raw.ipMasq !== undefined && typeof raw.ipMasq !== "boolean") {
     throw cniError(CniErrorCode.INVALID_CONFIG, "invalid ipMasq", `ipMasq must be true or false, got ${JSON.stringify(raw.ipMasq)}`);
   }
-  if (raw.ipMasq === true && raw.ipMasqBackend === "iptables") {
-    throw cniError(CniErrorCode.UNSUPPORTED_FIELD, 'unsupported field ipMasqBackend: "iptables"', 'berth masquerades with nftables for now: drop ipMasqBackend or set it to "nftables"');
-  }
   for (const k of ["peer", "peerIfname"] as const) {
     if (raw[k] !== undefined && (typeof raw[k] !== "string" || raw[k] === "")) {
       throw cniError(CniErrorCode.INVALID_CONFIG, `invalid ${k}`, `${k} must be a non-empty string, got ${JSON.stringify(raw[k])}`);
@@ -73,6 +72,7 @@ function parsePtpConfig(raw: NetConf, _env: CniEnv): PtpConfig {
     ipamType,
     dns: raw.dns,
     ipMasq: raw.ipMasq === true,
+    ipMasqBackend: raw.ipMasqBackend === "iptables" || raw.ipMasqBackend === "nftables" ? raw.ipMasqBackend : undefined,
     peer: typeof raw.peer === "string" ? raw.peer : undefined,
     peerIfname: typeof raw.peerIfname === "string" ? raw.peerIfname : undefined,
     stateDir: stateDirOf(raw),
@@ -153,7 +153,7 @@ export const plugin: Plugin<PtpConfig> = {
           if (!isNetlinkError(err, "EEXIST")) throw err;
         }
       }
-      if (conf.ipMasq) await masqueradeNetwork(conf.name, ips, conf.stateDir, PTP_ERROR, ctx.log);
+      if (conf.ipMasq) await masqueradeNetwork(conf.name, ips, conf.stateDir, PTP_ERROR, ctx.log, conf.ipMasqBackend);
       host.waitForLink(hostVeth, (l) => l.operstate === "up", PORT_UP_TIMEOUT_MS);
 
       const hostEnd = host.linkGet(hostVeth);
@@ -213,8 +213,9 @@ export const plugin: Plugin<PtpConfig> = {
         if (!have.has(text)) problems.push(`address ${ip.address} is missing from "${key.ifname}"`);
       }
     }
-    if (ctx.conf.ipMasq && !(await import("../lib/firewall/index.ts")).masqueradePresent({ network: ctx.conf.name, subnets: (prev.ips ?? []).map((ip) => ip.address) })) {
-      problems.push(`the masquerade rules of network "${ctx.conf.name}" are missing from table inet berth`);
+    if (ctx.conf.ipMasq) {
+      const problem = await masqueradeProblem(ctx.conf.name, prev.ips ?? [], ctx.conf.stateDir, PTP_ERROR, ctx.conf.ipMasqBackend);
+      if (problem !== undefined) problems.push(problem);
     }
     if (problems.length > 0) {
       throw cniError(CHECK_FAILED, `Attachment ${key.containerId}/${key.ifname} of network "${key.network}" differs from its ADD result`, problems.join("; "));

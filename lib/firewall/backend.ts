@@ -1,39 +1,19 @@
 /**
  * The one interface the plugins use, over plain serialisable requests, with two backends:
  * nftables (default: berth's table with maps and sets, constant rules) and iptables (for hosts
- * without nft). `chooseBackend` explains its choice so plugins can log it.
+ * without nft, or when asked; lib/firewall/iptables/, loaded lazily). `chooseBackend` explains
+ * its choice so plugins can log it.
  */
 import { existsSync } from "node:fs";
 import { FirewallError } from "./errors.ts";
-import { applyPolicy, missingElements, ownedBy, reapplyAll, release, releasePolicy, publishPorts, type FirewallContext } from "./firewall.ts";
+import { applyPolicy, missingElements, ownedBy, reapplyAll, release, releasePolicy, publishPorts } from "./firewall.ts";
 import { childProcess, nftList } from "./nft/exec.ts";
 import { TABLE } from "./skeleton.ts";
-import { ensureMasquerade, masqueradePresent, type MasqueradeRequest } from "./masquerade.ts";
+import { ensureMasquerade, masqueradePresent } from "./masquerade.ts";
 import { renderElement } from "./nft/values.ts";
-import type { OwnedState } from "./ownership.ts";
-import type { NetworkPolicy } from "./policy.ts";
-import type { PublishRequest } from "./portmap.ts";
+import type { BackendName, FirewallBackend } from "./backend-interface.ts";
 
-export type BackendName = "nftables" | "iptables";
-
-export interface FirewallBackend {
-  readonly name: BackendName;
-  /** ipMasq: masquerade what leaves the network's subnets (once per network; true when it changed something). */
-  ensureMasquerade(req: MasqueradeRequest, stateDir: string): boolean;
-  masqueradePresent(req: MasqueradeRequest, stateDir: string): boolean;
-  /** Publish an owner's ports (replacing what it published before); PortConflictError names a taken port's owner. */
-  publishPorts(req: PublishRequest, ctx: FirewallContext): OwnedState;
-  /** Put one host-side interface of a network under the network's policy. */
-  applyPolicy(owner: string, info: Record<string, string>, policy: NetworkPolicy, iface: string, ctx: FirewallContext): OwnedState;
-  /** Give up everything an owner holds; false when it held nothing (DEL twice is fine). */
-  release(owner: string, ctx: FirewallContext): boolean;
-  /** Like release, and the network's policy chains go with its last owner (owners named `ownerPrefix…`). */
-  releasePolicy(owner: string, network: string, ownerPrefix: string, ctx: FirewallContext): boolean;
-  /** What the owner's record holds that the live ruleset lacks, in words (for CHECK). */
-  missing(owner: string, ctx: FirewallContext): string[];
-  /** Put every recorded rule back (after a flush or a firewall reload); returns the networks named. */
-  reapplyAll(ctx: FirewallContext): { networks: string[] };
-}
+export type { BackendName, FirewallBackend } from "./backend-interface.ts";
 
 export const nftablesBackend: FirewallBackend = {
   name: "nftables",
@@ -67,28 +47,38 @@ export function nftInstalled(): boolean {
   return dirs.some((d) => d !== "" && existsSync(`${d}/nft`));
 }
 
+/** The iptables backend and its installation check, loaded only when chosen (nothing of it on the nft path). */
+const iptablesModule = () => import("./iptables/index.ts");
+
 const backends: Partial<Record<BackendName, () => Promise<FirewallBackend>>> = {
   nftables: async () => nftablesBackend,
+  iptables: async () => (await iptablesModule()).iptablesBackend,
 };
 
-/** Register a backend implementation (the iptables one registers itself from its module). */
+/** Register (or replace) a backend implementation. */
 export function registerBackend(name: BackendName, load: () => Promise<FirewallBackend>): void {
   backends[name] = load;
 }
 
 /**
- * The backend for a plugin's `backend` key: the one asked for, else nftables when nft works,
- * else iptables. Throws naming the key's value when the asked-for one is unknown or unusable.
+ * The backend for a plugin's `backend` key: the one asked for, else nftables when nft is
+ * installed, else iptables (its flavour, legacy or nft, detected on first use). Throws naming
+ * the key's value when the asked-for one is unknown or unusable, and what to install when none is.
  */
 export async function chooseBackend(requested: string | undefined): Promise<{ backend: FirewallBackend; reason: string }> {
   if (requested !== undefined && requested !== "") {
     if (requested !== "nftables" && requested !== "iptables") throw new FirewallError(`unknown firewall backend ${JSON.stringify(requested)}: choose "nftables" or "iptables"`);
     const load = backends[requested];
     if (load === undefined) throw new FirewallError(`the ${requested} backend is not available in this build of berth`);
+    if (requested === "iptables" && !(await iptablesModule()).iptablesInstalled()) {
+      throw new FirewallError('backend "iptables" is asked for, but no iptables-restore is installed: install iptables (apt-get install iptables) or choose "nftables"');
+    }
     return { backend: await load(), reason: `backend ${requested} asked for in the config` };
   }
   if (nftInstalled()) return { backend: nftablesBackend, reason: "nft is installed (the default)" };
   const load = backends.iptables;
-  if (load === undefined) throw new FirewallError("nft does not work here and berth has no iptables backend: install nftables (apt-get install nftables)");
-  return { backend: await load(), reason: "nft is missing or unusable here, so iptables" };
+  if (load === undefined || !(await iptablesModule()).iptablesInstalled()) {
+    throw new FirewallError("neither nft nor iptables-restore is installed: install nftables (apt-get install nftables), or iptables (apt-get install iptables)");
+  }
+  return { backend: await load(), reason: "nft is not installed here, so iptables" };
 }

@@ -110,6 +110,15 @@ export function allowLinks(owner: string, info: Record<string, string>, links: L
   return state;
 }
 
+/** Under the firewall lock: prepare (tables) with `apply`, then make `owner` hold what `build` returns. */
+export function applyOwned(owner: string, ctx: FirewallContext, build: (apply: (script: string) => void) => OwnedState): OwnedState {
+  const { apply, writer, owners } = parts(ctx);
+  using _lock = owners.lock();
+  const state = build(apply);
+  owners.commit(owner, state, writer);
+  return state;
+}
+
 /** Give up everything an owner holds (ports, policy elements); false when it held nothing. */
 export function release(owner: string, ctx: FirewallContext): boolean {
   const { writer, owners } = parts(ctx);
@@ -151,8 +160,10 @@ export function missingElements(owner: string, ctx: FirewallContext): NftElement
   if (state === undefined) return [];
   const listings = new Map<string, string | undefined>();
   return state.elements.filter((e) => {
-    if (!listings.has(e.set)) listings.set(e.set, nftList(["set", "inet", TABLE, e.set]) ?? nftList(["map", "inet", TABLE, e.set]));
-    const text = (listings.get(e.set) ?? "").replace(/\s+/g, " ");
+    const family = e.family ?? "inet";
+    const where = `${family} ${e.set}`;
+    if (!listings.has(where)) listings.set(where, nftList(["set", family, TABLE, e.set]) ?? nftList(["map", family, TABLE, e.set]));
+    const text = (listings.get(where) ?? "").replace(/\s+/g, " ");
     return !new RegExp(`[{,] ${escape(renderElement(e))}(?: [,}]|,)`).test(text);
   });
 }

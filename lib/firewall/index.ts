@@ -9,5 +9,6 @@ export { renderElement, elementId } from "./nft/values.ts";
 export { ElementOwnership, describePort, type ElementWriter, type OwnedState, type PortClaim } from "./ownership.ts";
 export { portState, validateMapping, type PortMapping, type PortProtocol, type PublishRequest } from "./portmap.ts";
 export { policyElements, policyNames, renderPolicy, type NetworkPolicy } from "./policy.ts";
-export { allowLinks, applyPolicy, ensureScript, type LinkAllowance, missingElements, ownedBy, publishPorts, reapplyAll, reapplyMasquerade, release, releasePolicy, type FirewallContext } from "./firewall.ts";
+export { allowLinks, applyOwned, applyPolicy, ensureScript, type LinkAllowance, missingElements, ownedBy, publishPorts, reapplyAll, reapplyMasquerade, release, releasePolicy, type FirewallContext } from "./firewall.ts";
 export { chooseBackend, nftInstalled, nftUsable, nftablesBackend, registerBackend, type BackendName, type FirewallBackend } from "./backend.ts";
+export { protectMac, renderMacSpoofTable } from "./macspoof.ts";

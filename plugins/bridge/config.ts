@@ -48,8 +48,10 @@ export interface BridgeConfig {
   ipamType: string | undefined;
   /** Where attachment records live (berth key; BERTH_STATE_DIR or /var/lib/berth/cni). */
   stateDir: string;
-  /** Masquerade traffic leaving the network's subnets (nftables, in berth's own table). */
+  /** Masquerade traffic leaving the network's subnets (in berth's nftables table, or its iptables chains). */
   ipMasq: boolean;
+  /** The firewall backend of ipMasq ("nftables" or "iptables"; absent: nftables when nft is installed). */
+  ipMasqBackend: "nftables" | "iptables" | undefined;
   /** berth: join the bridge to a VXLAN overlay. */
   vxlan: VxlanOverlay | undefined;
   /** berth: an existing host interface to enslave to the bridge (the br0 + em1 recipe). */
@@ -159,6 +161,7 @@ export function parseBridgeConfig(raw: NetConf, env: CniEnv): BridgeConfig {
     ipamType: typeof raw.ipam?.type === "string" && raw.ipam.type !== "" ? raw.ipam.type : undefined,
     stateDir: stateDirOf(raw),
     ipMasq: bool(raw, "ipMasq"),
+    ipMasqBackend: undefined,
     vxlan: parseVxlan(raw),
     uplink: undefined,
   };
@@ -176,13 +179,7 @@ export function parseBridgeConfig(raw: NetConf, env: CniEnv): BridgeConfig {
   if (backend !== undefined && backend !== "iptables" && backend !== "nftables") {
     throw invalid("ipMasqBackend", `ipMasqBackend must be "iptables" or "nftables", got ${JSON.stringify(backend)}`);
   }
-  if (conf.ipMasq && backend === "iptables") {
-    throw cniError(
-      CniErrorCode.UNSUPPORTED_FIELD,
-      'unsupported field ipMasqBackend: "iptables"',
-      'berth masquerades with nftables for now (its iptables backend comes later): drop ipMasqBackend or set it to "nftables"',
-    );
-  }
+  conf.ipMasqBackend = backend;
   if (bool(raw, "macspoofchk")) {
     throw cniError(
       CniErrorCode.UNSUPPORTED_FIELD,

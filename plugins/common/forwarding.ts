@@ -13,16 +13,33 @@ export function enableForwarding(host: NetlinkHandle, families: Iterable<4 | 6>)
   }
 }
 
+/** The firewall backend of `ipMasqBackend` (absent: nftables when nft is installed, else iptables). */
+async function masqueradeBackend(backend: string | undefined, errorCode: number) {
+  const fw = await import("../../lib/firewall/index.ts");
+  try {
+    return (await fw.chooseBackend(backend)).backend;
+  } catch (err) {
+    throw cniError(errorCode, "No usable firewall backend for ipMasq", (err as Error).message, { cause: err });
+  }
+}
+
 /**
  * ipMasq: the network's masquerade, applied once per network (later ADDs only read a file).
  * lib/firewall is loaded only here: it pulls in node:child_process, ~10 ms of start-up that a
  * network without ipMasq must not pay.
  */
-export async function masqueradeNetwork(network: string, ips: ResultIp[], stateDir: string, errorCode: number, log: Logger): Promise<void> {
-  const { ensureMasquerade } = await import("../../lib/firewall/index.ts");
+export async function masqueradeNetwork(network: string, ips: ResultIp[], stateDir: string, errorCode: number, log: Logger, backend?: string): Promise<void> {
+  const fw = await masqueradeBackend(backend, errorCode);
   try {
-    if (ensureMasquerade({ network, subnets: ips.map((ip) => ip.address) }, stateDir)) log.info({ network }, "masquerade rules applied");
+    if (fw.ensureMasquerade({ network, subnets: ips.map((ip) => ip.address) }, stateDir)) log.info({ network, backend: fw.name }, "masquerade rules applied");
   } catch (err) {
     throw cniError(errorCode, `Cannot masquerade network "${network}"`, (err as Error).message, { cause: err });
   }
+}
+
+/** CHECK of ipMasq: a problem in words when the network's masquerade rules are missing, else undefined. */
+export async function masqueradeProblem(network: string, ips: ResultIp[], stateDir: string, errorCode: number, backend?: string): Promise<string | undefined> {
+  const fw = await masqueradeBackend(backend, errorCode);
+  if (fw.masqueradePresent({ network, subnets: ips.map((ip) => ip.address) }, stateDir)) return undefined;
+  return `the masquerade rules of network "${network}" are missing from the ${fw.name === "nftables" ? "nftables table inet berth" : "iptables nat table"}`;
 }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { existsSync, readdirSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { BridgeEnv, DIST, TestNetns, ok, ping } from "../harness/index.ts";
+import { berthRules, iptablesChains } from "../harness/iptables-rules.ts";
 
 let env: BridgeEnv | undefined;
 afterEach(() => {
@@ -71,10 +72,10 @@ describe("bridge: two containers on one bridge", () => {
 });
 
 describe("bridge: errors leave nothing behind", () => {
-  it("ipMasq with the iptables backend (not yet supported) is refused with code 2 naming the key", () => {
+  it("an unknown ipMasqBackend is an invalid config (7) naming the key, and nothing is made", () => {
     env = new BridgeEnv(1);
-    const out = env.run("ADD", 0, env.conf({ ipMasq: true, ipMasqBackend: "iptables" }));
-    expect(out.json?.code).toBe(2);
+    const out = env.run("ADD", 0, env.conf({ ipMasq: true, ipMasqBackend: "firewalld" }));
+    expect(out.json?.code).toBe(7);
     expect(out.json?.msg).toMatch(/ipMasqBackend/);
     expect(env.ctr(0).linkNames()).toEqual(["lo"]);
   });
@@ -196,7 +197,7 @@ describe("bridge with static IPAM", () => {
   });
 });
 
-describe("bridge with ipMasq", () => {
+describe.each(["nftables", "iptables"] as const)("bridge with ipMasq (%s)", (backend) => {
   it("containers reach the outside, which sees the host's address; the rules do not grow with containers", async () => {
     env = new BridgeEnv(3);
     const e = env;
@@ -212,22 +213,35 @@ describe("bridge with ipMasq", () => {
         'require("node:http").createServer((q, r) => r.end(q.socket.remoteAddress)).listen(18081, "10.254.0.2")'], { stdio: "ignore" });
       try {
         outside.waitForPort("10.254.0.2", 18081);
-        const conf = e.conf({ isDefaultGateway: true, ipMasq: true });
+        const conf = e.conf({ isDefaultGateway: true, ipMasq: true, ipMasqBackend: backend });
         const adds = [0, 1, 2].map((i) => ok(e.run("ADD", i, conf)).json!);
         expect(ping(e.ctr(0), "10.254.0.2")).toBe(true);
         const seen = e.ctr(1).run(process.execPath, ["-e", 'fetch("http://10.254.0.2:18081").then(r => r.text()).then(t => process.stdout.write(t))']);
         expect(seen).toBe("10.254.0.1");
-        const rules = e.host.run("nft", ["list", "table", "inet", "berth"]).split("\n").filter((l) => /masquerade comment "berth:testnet"/.test(l));
-        expect(rules).toHaveLength(1); // one rule for the network (IPv4), whatever the container count
+        if (backend === "nftables") {
+          const rules = e.host.run("nft", ["list", "table", "inet", "berth"]).split("\n").filter((l) => /masquerade comment "berth:testnet"/.test(l));
+          expect(rules).toHaveLength(1); // one rule for the network (IPv4), whatever the container count
+        } else {
+          // One jump for the subnet into the network's chain, whatever the container count.
+          expect(berthRules(e.host).filter((r) => r.comment === "berth: ipMasq testnet 10.88.0.0/24").map((r) => r.line)).toEqual([
+            expect.stringMatching(/^-A BERTH-POSTROUTING -s 10\.88\.0\.0\/24 ! -d 10\.88\.0\.0\/24 .*-j BERTH-M-testnet-/),
+          ]);
+          expect(() => e.host.run("nft", ["list", "table", "inet", "berth"])).toThrow();
+        }
         // CHECK sees the rules, and names them once someone flushed them.
         ok(e.run("CHECK", 0, { ...conf, prevResult: adds[0] }));
-        e.host.run("nft", ["flush", "chain", "inet", "berth", e.host.run("nft", ["list", "table", "inet", "berth"]).match(/chain (masq_\w+)/)![1]!]);
+        if (backend === "nftables") e.host.run("nft", ["flush", "chain", "inet", "berth", e.host.run("nft", ["list", "table", "inet", "berth"]).match(/chain (masq_\w+)/)![1]!]);
+        else e.host.run("iptables-nft", ["-t", "nat", "-F", iptablesChains(e.host).find((c) => c.startsWith("BERTH-M-"))!]);
         expect(e.run("CHECK", 0, { ...conf, prevResult: adds[0] }).json?.details).toMatch(/masquerade rules/);
-        // Repair: the CLI re-applies the recorded rules, and everything works again.
-        e.host.run("nft", ["flush", "ruleset"]);
-        expect(e.host.run(`${DIST}/berth`, ["firewall", "reapply", "--state-dir", `${e.dir}/state`])).toMatch(/re-applied masquerade of testnet/);
-        ok(e.run("CHECK", 0, { ...conf, prevResult: adds[0] }));
-        expect(ping(e.ctr(2), "10.254.0.2")).toBe(true);
+        if (backend === "nftables") {
+          // Repair: the CLI re-applies the recorded rules, and everything works again.
+          e.host.run("nft", ["flush", "ruleset"]);
+          expect(e.host.run(`${DIST}/berth`, ["firewall", "reapply", "--state-dir", `${e.dir}/state`])).toMatch(/re-applied masquerade of testnet/);
+          ok(e.run("CHECK", 0, { ...conf, prevResult: adds[0] }));
+          expect(ping(e.ctr(2), "10.254.0.2")).toBe(true);
+        }
+        // DEL leaves the network's masquerade (it is shared, like the bridge).
+        for (const i of [0, 1, 2]) ok(e.run("DEL", i, conf));
       } finally {
         server.kill("SIGKILL");
         await new Promise((r) => server.once("exit", r));

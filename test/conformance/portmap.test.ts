@@ -1,10 +1,15 @@
 /**
  * portmap, black-box: berth's binary chained after bridge in a simulated host, with an
- * "outside" namespace as the internet. Published ports are elements of nftables maps: the rule
- * count never depends on how many containers publish.
+ * "outside" namespace as the internet. The same traffic scenarios run with both firewall
+ * backends. nftables: published ports are elements of maps, the rule count never depends on how
+ * many containers publish. iptables: each element is one DNAT or masquerade rule in berth's
+ * chains, added and removed exactly.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HOST_WAN, NatEnv, OUTSIDE, ok } from "../harness/index.ts";
+import { berthRules, deleteRule, elementRuleCount, iptablesChains } from "../harness/iptables-rules.ts";
+
+type Backend = "nftables" | "iptables";
 
 let env: NatEnv | undefined;
 afterEach(() => {
@@ -14,11 +19,14 @@ afterEach(() => {
 
 type Mapping = { hostPort: number; containerPort: number; protocol?: string; hostIP?: string; range?: number };
 
+let backend: Backend = "nftables";
+
 function portmapConf(e: NatEnv, mappings: Mapping[], prevResult: unknown, extra: Record<string, unknown> = {}) {
   return {
     cniVersion: "1.1.0",
     name: "testnet",
     type: "portmap",
+    backend,
     stateDir: `${e.dir}/state`,
     capabilities: { portMappings: true },
     runtimeConfig: { portMappings: mappings.map((m) => ({ protocol: "tcp", ...m })) },
@@ -41,7 +49,26 @@ function detach(e: NatEnv, i: number) {
 
 const ctrIp = (i: number) => `10.88.0.${i + 2}`;
 
-describe("portmap", () => {
+/** The elements of one of berth's sets: nft elements, or the iptables rules standing for them. */
+function count(e: NatEnv, set: string): number {
+  return backend === "nftables" ? e.elements(set) : elementRuleCount(e.host, set, set.includes("6") ? 6 : 4);
+}
+
+/** berth's rules: nft's table, or every iptables rule berth commented (IPv4). */
+function rules(e: NatEnv): number {
+  if (backend === "nftables") return e.ruleCount();
+  try {
+    return berthRules(e.host).length;
+  } catch {
+    return 0;
+  }
+}
+
+describe.each<Backend>(["nftables", "iptables"])("portmap with the %s backend", (which) => {
+  beforeEach(() => {
+    backend = which;
+  });
+
   it("publishes TCP and UDP ports to the outside, the host (incl. 127.0.0.1), other containers and the container itself", () => {
     env = new NatEnv(2);
     const e = env;
@@ -64,15 +91,22 @@ describe("portmap", () => {
     expect(e.fetch(e.outside, HOST_WAN, 8081)).toBe("FAIL");
     // CHECK passes; after someone deletes the map element, CHECK names it.
     ok(e.run("CHECK", 0, portmapConf(e, [{ hostPort: 18080, containerPort: 8080 }], {}), {}, "portmap"));
-    e.host.run("nft", ["delete", "element", "inet", "berth", "pm4_any", "{ tcp . 18080 }"]);
+    if (backend === "nftables") e.host.run("nft", ["delete", "element", "inet", "berth", "pm4_any", "{ tcp . 18080 }"]);
+    else deleteRule(e.host, "pm4_any tcp . 18080 ");
     const check = e.run("CHECK", 0, portmapConf(e, [{ hostPort: 18080, containerPort: 8080 }], {}), {}, "portmap");
     expect(check.json?.code).toBe(100);
     expect(check.json?.details).toMatch(/pm4_any \{ tcp \. 18080 : 10\.88\.0\.2 \. 8080 \}/);
+    if (backend === "iptables") expect(check.json?.details).toMatch(/-A BERTH-HOSTPORTS -p tcp -m tcp --dport 18080 .*DNAT --to-destination 10\.88\.0\.2:8080" is missing from IPv4 table nat/);
     // The UDP flow from the outside left a conntrack entry; DEL clears the entries of its ports.
     const flows = () => e.host.run("conntrack", ["-L", "-p", "udp", "--orig-port-dst", "15353"]).split("\n").filter((l) => l.includes("dport=15353")).length;
     expect(flows()).toBeGreaterThan(0);
     detach(e, 0);
     expect(flows()).toBe(0);
+    // The iptables backend wrote iptables rules only: berth's nftables table was never made.
+    if (backend === "iptables") expect(() => e.host.run("nft", ["list", "table", "inet", "berth"])).toThrow();
+    // Nothing of container 0 is left: no element (nft) or rule (iptables) names its address.
+    if (backend === "iptables") expect(berthRules(e.host).filter((r) => r.line.includes(ctrIp(0)))).toEqual([]);
+    else expect(e.host.run("nft", ["list", "table", "inet", "berth"])).not.toContain(ctrIp(0));
     detach(e, 1);
   });
 
@@ -100,13 +134,13 @@ describe("portmap", () => {
     env = new NatEnv(2);
     const e = env;
     ok(attach(e, 0, [{ hostPort: 18080, containerPort: 8080 }]).out);
-    const before = e.elements("pm4_any");
+    const before = count(e, "pm4_any");
     const second = attach(e, 1, [{ hostPort: 18081, containerPort: 80 }, { hostIP: HOST_WAN, hostPort: 18080, containerPort: 80 }]).out;
     expect(second.status).not.toBe(0);
     expect(second.json?.code).toBeGreaterThanOrEqual(100);
     expect(second.json?.details).toMatch(/10\.254\.0\.1:18080\/tcp is already published by network testnet, container ctr-0/);
-    expect(e.elements("pm4_any")).toBe(before);
-    expect(e.elements("pm4_addr")).toBe(0);
+    expect(count(e, "pm4_any")).toBe(before);
+    expect(count(e, "pm4_addr")).toBe(0);
     // The same container asking again (a retried ADD) is no conflict.
     ok(e.run("ADD", 0, portmapConf(e, [{ hostPort: 18080, containerPort: 8080 }], { cniVersion: "1.1.0", ips: [{ address: `${ctrIp(0)}/24` }] }), {}, "portmap"));
     detach(e, 0);
@@ -115,23 +149,25 @@ describe("portmap", () => {
     detach(e, 1);
   });
 
-  it("with 100 containers the rule count is the one of 1; after DEL of all, every map is empty again", () => {
+  it("100 containers publish and DEL all: shared elements go with their last owner, and the rules are the skeleton's again", () => {
     env = new NatEnv(1);
     const e = env;
     const prev = (i: number) => ({ cniVersion: "1.1.0", ips: [{ address: `10.90.${i >> 8}.${(i & 255) + 1}/16` }] });
     const add = (i: number) => ok(e.run("ADD", 0, portmapConf(e, [{ hostPort: 20000 + i, containerPort: 80 }, { hostPort: 30000 + i, containerPort: 53, protocol: "udp" }], prev(i)), { containerId: `c${i}` }, "portmap"));
     add(0);
-    const rules = e.ruleCount();
-    expect(rules).toBeGreaterThan(0);
+    // nftables: the rule count after one container, which 99 more do not change. iptables: the
+    // skeleton's rules, to which each container adds its two DNAT rules (and the shared subnet one).
+    const baseline = backend === "nftables" ? rules(e) : rules(e) - 3;
+    expect(baseline).toBeGreaterThan(0);
     for (let i = 1; i < 100; i++) add(i);
-    expect(e.ruleCount()).toBe(rules);
-    expect(e.elements("pm4_any")).toBe(200);
-    expect(e.elements("pm_nets4")).toBe(1); // one subnet, shared by all: deleted with its last owner
+    expect(rules(e)).toBe(backend === "nftables" ? baseline : baseline + 201);
+    expect(count(e, "pm4_any")).toBe(200);
+    expect(count(e, "pm_nets4")).toBe(1); // one subnet, shared by all: deleted with its last owner
     for (let i = 0; i < 99; i++) ok(e.run("DEL", 0, portmapConf(e, [], undefined), { containerId: `c${i}` }, "portmap"));
-    expect(e.elements("pm_nets4")).toBe(1);
+    expect(count(e, "pm_nets4")).toBe(1);
     ok(e.run("DEL", 0, portmapConf(e, [], undefined), { containerId: "c99" }, "portmap"));
-    for (const set of ["pm4_any", "pm4_addr", "pm6_any", "pm6_addr", "pm_nets4", "pm_masqall4"]) expect(e.elements(set)).toBe(0);
-    expect(e.ruleCount()).toBe(rules);
+    for (const set of ["pm4_any", "pm4_addr", "pm6_any", "pm6_addr", "pm_nets4", "pm_masqall4"]) expect(count(e, set)).toBe(0);
+    expect(rules(e)).toBe(baseline);
     // DEL again (already gone) succeeds.
     ok(e.run("DEL", 0, portmapConf(e, [], undefined), { containerId: "c0" }, "portmap"));
   });
@@ -146,6 +182,7 @@ describe("portmap", () => {
     const cond = e.run("ADD", 0, portmapConf(e, [{ hostPort: 18080, containerPort: 80 }], prev, { conditionsV4: ["-s", "1.2.3.4"] }), {}, "portmap");
     expect(cond.json?.code).toBe(7);
     expect(cond.json?.msg).toMatch(/conditionsV4/);
-    expect(e.ruleCount()).toBe(0);
+    expect(rules(e)).toBe(0);
+    if (backend === "iptables") expect(iptablesChains(e.host).filter((c) => c.startsWith("BERTH-"))).toEqual([]);
   });
 });

@@ -122,7 +122,7 @@ describe("ptp", () => {
     expect(env.ctr(0).linkNames()).toEqual(["lo"]);
     expect(env.ctr(2).linkNames()).toEqual(["lo"]);
     ok(env.run("STATUS", 0, conf, none, "ptp"));
-    expect(env.run("ADD", 0, ptpConf(env, { ipMasq: true, ipMasqBackend: "iptables" }), {}, "ptp").json?.code).toBe(2);
+    expect(env.run("ADD", 0, ptpConf(env, { ipMasq: true, ipMasqBackend: "firewalld" }), {}, "ptp").json?.code).toBe(7);
     expect(env.run("ADD", 0, { ...conf, ipam: undefined }, {}, "ptp").json?.code).toBe(7);
   });
 });

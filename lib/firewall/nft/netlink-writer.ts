@@ -22,9 +22,15 @@ function toWire(e: NftElement): WireElement {
 }
 
 function changes(op: "add" | "delete", elements: readonly NftElement[]): NftElementChange[] {
-  const bySet = new Map<string, WireElement[]>();
-  for (const e of elements) bySet.set(e.set, [...(bySet.get(e.set) ?? []), toWire(e)]);
-  return [...bySet].map(([set, els]) => ({ op, family: "inet" as const, table: TABLE, set, elements: els }));
+  const bySet = new Map<string, { family: "inet" | "bridge"; set: string; elements: WireElement[] }>();
+  for (const e of elements) {
+    const family = e.family ?? "inet";
+    const key = `${family} ${e.set}`;
+    const group = bySet.get(key) ?? { family, set: e.set, elements: [] };
+    group.elements.push(toWire(e));
+    bySet.set(key, group);
+  }
+  return [...bySet.values()].map((g) => ({ op, family: g.family, table: TABLE, set: g.set, elements: g.elements }));
 }
 
 export class NftNetlinkWriter implements ElementWriter {

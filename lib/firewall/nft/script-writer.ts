@@ -13,9 +13,10 @@ function lines(verb: "add" | "delete", elements: readonly NftElement[]): string[
   for (const e of elements) {
     // A delete names the key only; maps then find the element by it.
     const text = verb === "delete" ? renderElement({ set: e.set, key: e.key, ...(e.prefix === undefined ? {} : { prefix: e.prefix }) }) : renderElement(e);
-    bySet.set(e.set, [...(bySet.get(e.set) ?? []), text]);
+    const where = `${e.family ?? "inet"} ${TABLE} ${e.set}`;
+    bySet.set(where, [...(bySet.get(where) ?? []), text]);
   }
-  return [...bySet].map(([set, items]) => `${verb} element inet ${TABLE} ${set} { ${items.join(", ")} }`);
+  return [...bySet].map(([where, items]) => `${verb} element ${where} { ${items.join(", ")} }`);
 }
 
 export function renderElementChanges(add: readonly NftElement[], remove: readonly NftElement[]): string {

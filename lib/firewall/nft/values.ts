@@ -7,7 +7,8 @@ export type NftField =
   | { type: "ipv6_addr"; value: string }
   | { type: "inet_service"; value: number }
   | { type: "inet_proto"; value: "tcp" | "udp" | "sctp" }
-  | { type: "ifname"; value: string };
+  | { type: "ifname"; value: string }
+  | { type: "ether_addr"; value: string };
 
 export interface NftVerdict {
   verdict: "accept" | "drop" | "jump" | "goto" | "return";
@@ -16,6 +17,8 @@ export interface NftVerdict {
 
 /** One element of a named set or map in berth's table; `key` may be an interval (a CIDR). */
 export interface NftElement {
+  /** The table's family: `inet berth` (default) or `bridge berth` (layer-2 rules). */
+  family?: "inet" | "bridge";
   set: string;
   key: NftField[];
   /** The prefix length, for interval sets keyed by one address. */
@@ -46,5 +49,5 @@ export function renderElement(e: NftElement): string {
 
 /** A stable identity for an element (its set and key; data does not take part). */
 export function elementId(e: NftElement): string {
-  return `${e.set}:${e.key.map(field).join(".")}${e.prefix === undefined ? "" : `/${e.prefix}`}`;
+  return `${e.family === "bridge" ? "bridge/" : ""}${e.set}:${e.key.map(field).join(".")}${e.prefix === undefined ? "" : `/${e.prefix}`}`;
 }
