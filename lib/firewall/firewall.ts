@@ -195,7 +195,8 @@ export function reapplyAll(ctx: FirewallContext): { networks: string[]; scripts:
     }
   }
   const masquerades = recordedMasquerades(ctx.stateDir);
-  const elements = owners.allElements();
+  // Owners of the iptables backend have their rules put back by it, not as nft elements.
+  const elements = owners.allElements(new Set(owners.owners("").filter((o) => owners.owned(o)?.info.backend === "iptables")));
   if (scripts.length + masquerades.length + elements.length === 0) return { networks: [], scripts: 0, elements: 0 };
   const networkScripts = [...masquerades.map(renderMasquerade), ...scripts.map((s) => s.script)];
   apply(renderSkeleton(networkScripts.flatMap(declarationsOf)) + networkScripts.join("") + renderElementChanges(elements, []));

@@ -178,8 +178,8 @@ export class ElementOwnership {
     });
   }
 
-  /** Every element some owner holds (for repair after a flush). */
-  allElements(): NftElement[] {
+  /** Every element some owner holds (for repair after a flush), leaving out those only `skip` owners hold. */
+  allElements(skip: ReadonlySet<string> = new Set()): NftElement[] {
     let files: string[];
     try {
       files = readdirSync(`${this.dir}/refs`).filter((f) => f.endsWith(".json"));
@@ -188,7 +188,7 @@ export class ElementOwnership {
     }
     return files.flatMap((f) => {
       const r = readJson<RefRecord>(`${this.dir}/refs/${f}`);
-      return r && r.owners.length > 0 ? [r.element] : [];
+      return r && r.owners.some((o) => !skip.has(o)) ? [r.element] : [];
     });
   }
 

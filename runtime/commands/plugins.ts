@@ -35,15 +35,20 @@ export const cniCommand: CommandModule<GlobalArgs, GlobalArgs & { plugin?: strin
 
 export const firewallCommand: CommandModule<GlobalArgs, GlobalArgs & { action?: string; "state-dir"?: string }> = {
   command: "firewall [action]",
-  describe: "reapply: re-apply berth's recorded nftables rules (after a flush or a firewall reload)",
+  describe: "reapply: re-apply berth's recorded firewall rules, nftables and iptables (after a flush or a firewall reload)",
   builder: (y) => y.positional("action", { type: "string" }).option("state-dir", { type: "string", describe: "the plugins' stateDir" }) as never,
   handler: async (argv) => {
     if (argv.action !== "reapply") throw new UsageError(`unknown subcommand ${JSON.stringify(argv.action ?? "")}: the one there is is 'reapply'`);
     const { DEFAULT_STATE_DIR } = await import("../../lib/store/index.ts");
     const stateDir = argv["state-dir"] ?? (process.env.BERTH_STATE_DIR || DEFAULT_STATE_DIR);
     if (stateDir === "") throw new UsageError("--state-dir needs a directory (the plugins' stateDir)");
+    const { existsSync } = await import("node:fs");
     const { reapplyMasquerade } = await import("../../lib/firewall/index.ts");
     const networks = reapplyMasquerade(stateDir);
+    if (existsSync(`${stateDir}/.firewall/iptables`)) {
+      const { iptablesBackend } = await import("../../lib/firewall/iptables/index.ts");
+      networks.push(...iptablesBackend.reapplyAll({ stateDir }).networks.map((n) => `${n} (iptables)`));
+    }
     process.stdout.write(networks.length === 0 ? `no recorded rules in ${stateDir}\n` : `re-applied masquerade of ${networks.join(", ")}\n`);
   },
 };
