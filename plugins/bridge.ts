@@ -19,6 +19,7 @@ import { attachmentKey, beginAttachment, collectStale, deleteLinkIfOwned, ipamAd
 import { configureInterface, familyOf, gatewayOf } from "./common/container-ip.ts";
 import { enableForwarding, masqueradeNetwork, masqueradeProblem } from "./common/forwarding.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
+import { collectStaleMacSpoof, disableMacSpoofCheck, enableMacSpoofCheck, macSpoofProblems } from "./bridge/macspoof.ts";
 import { CHECK_FAILED, openContainerHandle } from "./netns-handle.ts";
 
 /** How long ADD waits for the host port to come up (events, not polling). */
@@ -34,6 +35,8 @@ interface BridgeResources {
   ips: string[];
   /** The network's masquerade was ensured (it is shared: DEL leaves it, like the bridge). */
   masquerade?: boolean;
+  /** This attachment's MAC spoof check (its own set elements: DEL removes them). */
+  macspoofchk?: boolean;
 }
 
 type Ctx = PluginContext<BridgeConfig>;
@@ -103,6 +106,14 @@ export const plugin: Plugin<BridgeConfig> = {
       resources.ips = ips.map((ip) => ip.address);
       step("container interface configured");
 
+      if (conf.macspoofchk) {
+        resources.macspoofchk = true;
+        records.write(record);
+        undo.push("remove the MAC spoof check", () => disableMacSpoofCheck(conf.stateDir, key));
+        await enableMacSpoofCheck(conf.stateDir, key, hostVeth, ctr.linkGet(key.ifname).mac ?? "");
+        step("MAC spoof check on");
+      }
+
       if (conf.isGateway) {
         for (const ip of ips) {
           const added = ensureGatewayAddress(host, conf, gatewayOf(ip), parseCidr(ip.address).prefix);
@@ -156,6 +167,7 @@ export const plugin: Plugin<BridgeConfig> = {
     const record = records.read<BridgeResources>(key);
     // Links first, then the address (an address must not be handed out while still configured).
     teardownVeth(ctx.log, key, record, ctx.env.netns);
+    if (record?.resources.macspoofchk || ctx.conf.macspoofchk) await disableMacSpoofCheck(ctx.conf.stateDir, key);
     if (ctx.conf.ipamType !== undefined) await ctx.ipam("DEL");
     records.remove(key);
   },
@@ -192,6 +204,7 @@ export const plugin: Plugin<BridgeConfig> = {
         if (!routes.some((x) => x.dst === dst && (r.gw === undefined || x.gw === r.gw))) problems.push(`route to ${r.dst}${r.gw ? ` via ${r.gw}` : ""} is missing`);
       }
     }
+    if (conf.macspoofchk) problems.push(...(await macSpoofProblems(conf.stateDir, key)));
     if (conf.ipMasq) {
       const problem = await masqueradeProblem(conf.name, prev.ips ?? [], conf.stateDir, BRIDGE_ERROR, conf.ipMasqBackend);
       if (problem !== undefined) problems.push(problem);
@@ -204,6 +217,7 @@ export const plugin: Plugin<BridgeConfig> = {
   async gc(ctx) {
     if (ctx.conf.ipamType !== undefined) await ctx.ipam("GC");
     collectStale(ctx, store(ctx), ctx.conf.name, (key, record) => teardownVeth(ctx.log, key, record, record?.netns), BRIDGE_ERROR);
+    if (ctx.conf.macspoofchk && ctx.validAttachments !== undefined) await collectStaleMacSpoof(ctx.conf.stateDir, ctx.conf.name, ctx.validAttachments);
   },
 
   async status(ctx) {

@@ -35,6 +35,8 @@ export interface BridgeConfig {
   forceAddress: boolean;
   mtu: number | undefined;
   hairpinMode: boolean;
+  /** Frames from the container's port must carry its MAC (nftables bridge table). */
+  macspoofchk: boolean;
   promiscMode: boolean;
   vlan: number;
   vlanTrunk: VlanTrunk[];
@@ -149,6 +151,7 @@ export function parseBridgeConfig(raw: NetConf, env: CniEnv): BridgeConfig {
     forceAddress: bool(raw, "forceAddress"),
     mtu: int(raw, "mtu", 0, 65535) || undefined,
     hairpinMode: bool(raw, "hairpinMode"),
+    macspoofchk: bool(raw, "macspoofchk"),
     promiscMode: bool(raw, "promiscMode"),
     vlan: int(raw, "vlan", 0, 4094) ?? 0,
     vlanTrunk: parseTrunk(raw),
@@ -180,12 +183,5 @@ export function parseBridgeConfig(raw: NetConf, env: CniEnv): BridgeConfig {
     throw invalid("ipMasqBackend", `ipMasqBackend must be "iptables" or "nftables", got ${JSON.stringify(backend)}`);
   }
   conf.ipMasqBackend = backend;
-  if (bool(raw, "macspoofchk")) {
-    throw cniError(
-      CniErrorCode.UNSUPPORTED_FIELD,
-      "unsupported field macspoofchk: true",
-      "berth's bridge has no MAC spoof check yet (it comes with its nftables support): set macspoofchk to false",
-    );
-  }
   return conf;
 }

@@ -251,3 +251,29 @@ describe.each(["nftables", "iptables"] as const)("bridge with ipMasq (%s)", (bac
     }
   });
 });
+
+describe("bridge: macspoofchk", () => {
+  it("drops frames a container sends from another MAC; CHECK names a missing element; DEL removes its elements", () => {
+    env = new BridgeEnv(2);
+    const e = env;
+    const conf = e.conf({ macspoofchk: true });
+    const a = ok(e.run("ADD", 0, conf)).json!;
+    ok(e.run("ADD", 1, conf));
+    expect(ping(e.ctr(0), "10.88.0.3")).toBe(true);
+    const table = e.host.run("nft", ["list", "table", "bridge", "berth"]);
+    const mac = (a.interfaces as { mac?: string; sandbox?: string }[]).find((i) => i.sandbox)!.mac!;
+    expect(table).toContain(mac);
+    // The container changes its MAC: its frames no longer pass the bridge.
+    e.ctr(0).run("ip", ["link", "set", "eth0", "address", "02:42:de:ad:be:ef"]);
+    e.ctr(0).run("ip", ["neigh", "flush", "all"]);
+    expect(ping(e.ctr(0), "10.88.0.3", 1)).toBe(false);
+    e.ctr(0).run("ip", ["link", "set", "eth0", "address", mac]);
+    expect(ping(e.ctr(0), "10.88.0.3")).toBe(true);
+    ok(e.run("CHECK", 0, { ...conf, prevResult: a }));
+    e.host.run("nft", ["flush", "set", "bridge", "berth", "mac_ok"]);
+    expect(e.run("CHECK", 0, { ...conf, prevResult: a }).json?.details).toMatch(/MAC spoof check element mac_ok/);
+    ok(e.run("DEL", 0, conf));
+    ok(e.run("DEL", 1, conf));
+    expect(e.host.run("nft", ["list", "set", "bridge", "berth", "mac_ports"])).not.toMatch(/elements/);
+  });
+});
