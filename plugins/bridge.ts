@@ -20,6 +20,7 @@ import { configureInterface, familyOf, gatewayOf } from "./common/container-ip.t
 import { enableForwarding, masqueradeNetwork, masqueradeProblem } from "./common/forwarding.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
 import { collectStaleMacSpoof, disableMacSpoofCheck, enableMacSpoofCheck, macSpoofProblems } from "./bridge/macspoof.ts";
+import { assertKernelSupports } from "./common/kernel-probe.ts";
 import { CHECK_FAILED, openContainerHandle } from "./netns-handle.ts";
 
 /** How long ADD waits for the host port to come up (events, not polling). */
@@ -221,6 +222,7 @@ export const plugin: Plugin<BridgeConfig> = {
   },
 
   async status(ctx) {
+    assertKernelSupports(ctx.conf.stateDir, ["bridge", "veth"]);
     if (ctx.conf.ipamType !== undefined) await ctx.ipam("STATUS");
   },
 };

@@ -20,6 +20,7 @@ import { nsIdentity } from "./common/shared-netns.ts";
 import { teardownMacvlan, type MacvlanResources } from "./macvlan/attachment.ts";
 import { parseMacvlanConfig, type MacvlanConfig } from "./macvlan/config.ts";
 import { MACVLAN_ERROR, lookupMaster, resolveMaster, whereMaster } from "./macvlan/master.ts";
+import { assertKernelSupports } from "./common/kernel-probe.ts";
 import { CHECK_FAILED, openContainerHandle } from "./netns-handle.ts";
 
 export type { MacvlanConfig } from "./macvlan/config.ts";
@@ -177,6 +178,7 @@ export const plugin: Plugin<MacvlanConfig> = {
 
   async status(ctx) {
     const conf = ctx.conf;
+    assertKernelSupports(conf.stateDir, ["macvlan"]);
     // With linkInContainer the master is inside a container STATUS knows nothing of.
     if (!conf.linkInContainer) {
       using host = openHandle();

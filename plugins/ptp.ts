@@ -16,6 +16,7 @@ import { attachmentKey, beginAttachment, collectStale, deleteLinkIfOwned, ipamAd
 import { familyOf, gatewayOf, prepareInterface } from "./common/container-ip.ts";
 import { enableForwarding, masqueradeNetwork, masqueradeProblem } from "./common/forwarding.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
+import { assertKernelSupports } from "./common/kernel-probe.ts";
 import { CHECK_FAILED, openContainerHandle } from "./netns-handle.ts";
 import { addPeerPair, delPeerPair, type PeerResources } from "./ptp/peer.ts";
 
@@ -228,6 +229,7 @@ export const plugin: Plugin<PtpConfig> = {
   },
 
   async status(ctx) {
+    assertKernelSupports(ctx.conf.stateDir, ["veth"]);
     await ctx.ipam("STATUS");
   },
 };

@@ -13,4 +13,5 @@ export {
   unbindNetns,
   unpinNetns,
   withNetns,
+  withThrowawayNetns,
 } from "./netns.ts";

@@ -164,6 +164,25 @@ export function createNamedNetns(name: string, dir: string = NETNS_RUN_DIR): str
   return path;
 }
 
+/**
+ * Run `fn` on this thread inside a brand-new, empty network namespace that nothing keeps: it
+ * vanishes once `fn` returns and its sockets are closed (for probes of what the kernel can do,
+ * without touching any real namespace).
+ */
+export function withThrowawayNetns<T>(fn: () => T): T {
+  const origin = currentNetns();
+  try {
+    sys.unshare(CLONE_NEWNET);
+    try {
+      return fn();
+    } finally {
+      sys.setns(origin.fd, CLONE_NEWNET);
+    }
+  } finally {
+    origin.close();
+  }
+}
+
 /** Create a new, empty network namespace and bind it onto the existing file `path`. */
 export function pinNewNetns(path: string): void {
   const origin = currentNetns();

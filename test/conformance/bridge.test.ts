@@ -1,6 +1,6 @@
 /** bridge + host-local, black-box in a simulated host: what a user of Docker's bridge notices. */
 import { afterEach, describe, expect, it } from "vitest";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { BridgeEnv, DIST, TestNetns, ok, ping } from "../harness/index.ts";
 import { berthRules, iptablesChains } from "../harness/iptables-rules.ts";
@@ -275,5 +275,24 @@ describe("bridge: macspoofchk", () => {
     ok(e.run("DEL", 0, conf));
     ok(e.run("DEL", 1, conf));
     expect(e.host.run("nft", ["list", "set", "bridge", "berth", "mac_ports"])).not.toMatch(/elements/);
+  });
+});
+
+describe("bridge: STATUS probes the kernel", () => {
+  it("answers 0 after creating a bridge and a veth in a scratch namespace (once a boot), 50 naming what the kernel lacks", () => {
+    env = new BridgeEnv(0);
+    const e = env;
+    const conf = e.conf();
+    const before = e.host.linkNames();
+    ok(e.run("STATUS", 0, conf, { containerId: "", netns: "", ifname: "" }));
+    expect(e.host.linkNames()).toEqual(before); // the probe ran elsewhere
+    const file = `${e.dir}/state/.kernel-probe.json`;
+    const probe = JSON.parse(readFileSync(file, "utf8")) as { bootId: string; results: Record<string, string[]> };
+    expect(probe.results["bridge,veth"]).toEqual([]);
+    // A kernel without bridges (forged answer for this boot): STATUS says so with code 50.
+    writeFileSync(file, JSON.stringify({ bootId: probe.bootId, results: { "bridge,veth": ["bridge (Operation not supported)"] } }));
+    const out = e.run("STATUS", 0, conf, { containerId: "", netns: "", ifname: "" });
+    expect(out.json?.code).toBe(50);
+    expect(out.json?.details).toMatch(/creating bridge \(Operation not supported\) failed/);
   });
 });
