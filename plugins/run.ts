@@ -67,7 +67,9 @@ let delegatesRegistered = false;
 export async function runPluginInProcess(name: string, env: Record<string, string | undefined>, stdin: Uint8Array): Promise<{ code: number; stdout: string }> {
   const entry = PLUGINS[name];
   if (entry === undefined) throw new Error(`No plugin named ${JSON.stringify(name)}`);
-  const [plugin, logger] = await Promise.all([entry.load(), createPluginLogger(name)]);
+  // The runtime reports a plugin's error itself: its log stays quiet unless asked for (BERTH_LOG_LEVEL).
+  const logEnv = { ...process.env, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL || "silent" };
+  const [plugin, logger] = await Promise.all([entry.load(), createPluginLogger(name, logEnv)]);
   if (!delegatesRegistered) {
     registerDelegates(logger);
     delegatesRegistered = true;

@@ -114,9 +114,37 @@ const rm: CommandModule<GlobalArgs, GlobalArgs & { networks: string[] }> = {
   },
 };
 
+const connect: CommandModule<GlobalArgs, GlobalArgs & { network: string; container: string }> = {
+  command: "connect <network> <container>",
+  describe: "connect a container to another network (as its next ethN)",
+  handler: async (argv) => {
+    const { rt } = await openRuntime(argv);
+    const { connectNetwork } = await import("../container/network.ts");
+    const rec = rt.containers.get(argv.container);
+    using _lock = rt.containers.lock(rec.id);
+    const fresh = rt.containers.get(rec.id);
+    await connectNetwork(rt.net, fresh, argv.network, rt.containers.path(rec.id));
+    rt.containers.write(fresh);
+  },
+};
+
+const disconnect: CommandModule<GlobalArgs, GlobalArgs & { network: string; container: string }> = {
+  command: "disconnect <network> <container>",
+  describe: "disconnect a container from a network it was connected to",
+  handler: async (argv) => {
+    const { rt } = await openRuntime(argv);
+    const { disconnectNetwork } = await import("../container/network.ts");
+    const rec = rt.containers.get(argv.container);
+    using _lock = rt.containers.lock(rec.id);
+    const fresh = rt.containers.get(rec.id);
+    await disconnectNetwork(rt.net, fresh, argv.network);
+    rt.containers.write(fresh);
+  },
+};
+
 export const networkCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: "network <command>",
-  describe: "manage networks (create, ls, inspect, rm)",
-  builder: (y) => y.command(create).command(ls).command(inspect).command(rm).demandCommand(1, "a network command is missing") as never,
+  describe: "manage networks (create, ls, inspect, rm, connect, disconnect)",
+  builder: (y) => y.command(create).command(ls).command(inspect).command(rm).command(connect).command(disconnect).demandCommand(1, "a network command is missing") as never,
   handler: () => undefined,
 };

@@ -36,6 +36,8 @@ interface RunArgs extends GlobalArgs {
   "cpu-shares"?: number;
   "pids-limit"?: number;
   entrypoint?: string;
+  ip?: string;
+  "mac-address"?: string;
 }
 
 const list = { type: "string", array: true, default: [] } as const;
@@ -84,7 +86,9 @@ export function runOptions<T>(y: Argv<T>): Argv<RunArgs> {
     .option("cpus", { type: "number" })
     .option("cpu-shares", { type: "number" })
     .option("pids-limit", { type: "number" })
-    .option("entrypoint", { type: "string" }) as unknown as Argv<RunArgs>;
+    .option("entrypoint", { type: "string" })
+    .option("ip", { type: "string", describe: "the container's IPv4 address on the network (within its subnet)" })
+    .option("mac-address", { type: "string", describe: "the container interface's MAC address" }) as unknown as Argv<RunArgs>;
 }
 
 function envFiles(files: string[]): string[] {
@@ -150,6 +154,8 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
         dnsOptions: argv["dns-opt"],
         extraHosts: argv["add-host"],
         binds: argv.volume,
+        ...(argv.ip !== undefined ? { ip: argv.ip } : {}),
+        ...(argv["mac-address"] !== undefined ? { mac: argv["mac-address"] } : {}),
         ...(argv.memory !== undefined ? { memory: parseBytes(argv.memory) } : {}),
         ...(argv.cpus !== undefined ? { cpus: argv.cpus } : {}),
         ...(argv["cpu-shares"] !== undefined ? { cpuShares: argv["cpu-shares"] } : {}),

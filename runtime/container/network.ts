@@ -37,6 +37,8 @@ function capabilityArgs(rec: ContainerRecord, dir: string, extraHosts: string[])
     dnsFiles: { dir, hostname: rec.config.hostname, extraHosts },
     ...(h.dns.length + h.dnsSearch.length + h.dnsOptions.length > 0 ? { dns: { servers: h.dns, searches: h.dnsSearch, options: h.dnsOptions } } : {}),
     aliases: { [h.networkMode]: [rec.name] },
+    ...(h.ip !== undefined ? { ips: [h.ip] } : {}),
+    ...(h.mac !== undefined ? { mac: h.mac } : {}),
   };
 }
 
@@ -97,18 +99,49 @@ export async function detachNetwork(ctx: NetworkContext, rec: ContainerRecord): 
   const mode = rec.hostConfig.networkMode;
   if (netns === undefined || netns === "host" || mode.startsWith("container:")) return;
   const errors: Error[] = [];
-  if (mode !== "none") {
-    const list = mode === "bridge" ? ctx.networks.get("bridge") : ctx.networks.get(mode);
-    if (list !== undefined) {
-      try {
-        await ctx.cni.del(list, { containerId: rec.id, netns: pathExists(netns) ? netns : "", ifname: "eth0" });
-      } catch (err) {
-        errors.push(err as Error);
-      }
+  // The primary network (also when ADD never recorded it: a killed command), then every network connected later.
+  const attachments = [...(mode === "none" ? [] : [{ network: mode, ifname: "eth0" }]), ...rec.network.attachments.filter((a) => a.ifname !== "eth0")];
+  for (const a of attachments) {
+    const list = ctx.networks.get(a.network);
+    if (list === undefined) continue;
+    try {
+      await ctx.cni.del(list, { containerId: rec.id, netns: pathExists(netns) ? netns : "", ifname: a.ifname });
+    } catch (err) {
+      errors.push(err as Error);
     }
   }
   if (pathExists(netns)) deleteNamedNetns(netnsName(rec.id));
   if (errors[0] !== undefined) throw errors[0];
+}
+
+/** docker network connect: the container joins another network as its next ethN. */
+export async function connectNetwork(ctx: NetworkContext, rec: ContainerRecord, network: string, containerDir: string): Promise<string> {
+  const netns = rec.network.netns;
+  if (netns === undefined || netns === "host" || rec.hostConfig.networkMode.startsWith("container:")) {
+    throw new Error(`container ${rec.name} shares another network namespace (--net ${rec.hostConfig.networkMode}): it cannot join networks of its own`);
+  }
+  const list = network === "bridge" ? ctx.networks.ensureDefault() : ctx.networks.get(network);
+  if (list === undefined) throw new Error(`network ${network} not found: see 'berth network ls'`);
+  if (rec.network.attachments.some((a) => a.network === list.name) || rec.hostConfig.networkMode === list.name) throw new Error(`container ${rec.name} is already connected to network ${list.name}`);
+  // Like docker: the default route stays the primary network's; a network joined later adds none.
+  const secondary = { ...list, plugins: list.plugins.map((p, i) => (i === 0 && p.isDefaultGateway === true ? { ...p, isDefaultGateway: false } : p)) };
+  const used = new Set(rec.network.attachments.map((a) => a.ifname));
+  let n = 1;
+  while (used.has(`eth${n}`)) n++;
+  const ifname = `eth${n}`;
+  // Its DNS files go to a side directory: the container's own (bind-mounted) files stay its primary network's.
+  const result = await ctx.cni.add(secondary, { containerId: rec.id, netns, ifname, capabilityArgs: { dnsFiles: { dir: `${containerDir}/dns-${ifname}`, hostname: rec.config.hostname } } });
+  rec.network.attachments.push({ network: list.name, ifname, result });
+  return ifname;
+}
+
+/** docker network disconnect. */
+export async function disconnectNetwork(ctx: NetworkContext, rec: ContainerRecord, network: string): Promise<void> {
+  const a = rec.network.attachments.find((x) => x.network === network && x.ifname !== "eth0");
+  if (a === undefined) throw new Error(`container ${rec.name} is not connected to network ${network} (its primary network is left with 'berth rm')`);
+  const list = ctx.networks.get(network);
+  if (list !== undefined) await ctx.cni.del(list, { containerId: rec.id, netns: rec.network.netns ?? "", ifname: a.ifname });
+  rec.network.attachments = rec.network.attachments.filter((x) => x !== a);
 }
 
 /** The container's first IPv4 address (for --link hosts entries and `inspect`). */

@@ -43,6 +43,9 @@ export interface ContainerRecord {
     dnsOptions: string[];
     extraHosts: string[];
     binds: string[];
+    /** --ip and --mac-address: passed to the plugins as the `ips` and `mac` capabilities. */
+    ip?: string;
+    mac?: string;
     memory?: number;
     cpus?: number;
     cpuShares?: number;

@@ -84,11 +84,12 @@ export function renderConflist(spec: NetworkSpec, stateDir: string, ipamDir: str
   const mtu = spec.mtu === undefined ? {} : { mtu: spec.mtu };
   const main: Record<string, unknown> =
     spec.driver === "macvlan"
-      ? { type: "macvlan", master: spec.parent, mode: "bridge", ...mtu, ipam }
+      ? { type: "macvlan", master: spec.parent, mode: "bridge", ...mtu, stateDir, ipam, capabilities: { ips: true, mac: true } }
       : spec.driver === "ptp"
-        ? { type: "ptp", ipMasq: !spec.internal, ...mtu, stateDir, ipam }
+        ? { type: "ptp", ipMasq: !spec.internal, ...mtu, stateDir, ipam, capabilities: { ips: true } }
         : {
             type: "bridge",
+            capabilities: { ips: true, mac: true },
             bridge: bridgeName(spec),
             isGateway: true,
             isDefaultGateway: !spec.internal,

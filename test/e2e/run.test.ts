@@ -133,6 +133,29 @@ describe("berth run", () => {
     expect(b.leftovers()).toEqual([]);
   });
 
+  it("--ip and --mac-address reach the plugins (ips and mac capabilities)", () => {
+    const out = b.ok(["run", "--rm", "--ip", "172.17.0.77", "--mac-address", "02:42:ac:11:00:77", "busybox", "ip", "addr", "show", "eth0"]);
+    expect(out).toMatch(/inet 172\.17\.0\.77\/16/);
+    expect(out).toMatch(/link\/ether 02:42:ac:11:00:77/);
+  });
+
+  it("network connect adds eth1 on another network (the containers there reach it); disconnect removes it", () => {
+    b.ok(["network", "create", "--subnet", "10.77.0.0/24", "second"]);
+    web("multi");
+    b.ok(["network", "connect", "second", "multi"]);
+    const ifaces = b.ok(["exec", "multi", "ip", "-4", "addr"]);
+    expect(ifaces).toMatch(/eth1[\s\S]*inet 10\.77\.0\.\d+\/24/);
+    const ip = /inet (10\.77\.0\.\d+)\/24/.exec(ifaces)![1]!;
+    expect(b.ok(["run", "--rm", "--net", "second", "busybox", "wget", "-qO-", `http://${ip}/`])).toBe("hello from berth\n");
+    expect(b.berth(["network", "connect", "second", "multi"]).stderr).toMatch(/already connected to network second/);
+    b.ok(["network", "disconnect", "second", "multi"]);
+    expect(b.ok(["exec", "multi", "ls", "/sys/class/net"])).not.toMatch(/eth1/);
+    b.ok(["network", "connect", "second", "multi"]);
+    b.ok(["rm", "-f", "multi"]); // rm tears down every network the container was on
+    b.ok(["network", "rm", "second"]);
+    expect(b.leftovers()).toEqual([]);
+  });
+
   it("answers mistakes in one line naming the object and the fix", () => {
     const noImage = b.berth(["run", "--rm", "nosuchimage"]);
     expect(noImage.status).not.toBe(0);
