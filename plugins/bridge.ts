@@ -17,7 +17,7 @@ import { parseBridgeConfig, type BridgeConfig } from "./bridge/config.ts";
 import { BRIDGE_ERROR, ensureBridge, ensureOutsideLinks, ensureGatewayAddress, pinBridgeMac, setPortVlans } from "./bridge/steps.ts";
 import { attachmentKey, beginAttachment, collectStale, deleteLinkIfOwned, ipamAddresses, ownsHostVeth, teardownVeth } from "./common/attachment.ts";
 import { configureInterface, familyOf, gatewayOf } from "./common/container-ip.ts";
-import { enableForwarding, masqueradeNetwork, masqueradeProblem } from "./common/forwarding.ts";
+import { enableForwarding, masqueradeNetwork, masqueradeProblem, releaseMasqueradeIfUnused } from "./common/forwarding.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
 import { collectStaleMacSpoof, disableMacSpoofCheck, enableMacSpoofCheck, macSpoofProblems } from "./bridge/macspoof.ts";
 import { assertKernelSupports } from "./common/kernel-probe.ts";
@@ -171,6 +171,9 @@ export const plugin: Plugin<BridgeConfig> = {
     if (record?.resources.macspoofchk || ctx.conf.macspoofchk) await disableMacSpoofCheck(ctx.conf.stateDir, key);
     if (ctx.conf.ipamType !== undefined) await ctx.ipam("DEL");
     records.remove(key);
+    if (ctx.conf.ipMasq || record?.resources.masquerade) {
+      await releaseMasqueradeIfUnused(ctx.conf.name, ctx.conf.stateDir, () => records.list(ctx.conf.name).length > 0, ctx.log, ctx.conf.ipMasqBackend);
+    }
   },
 
   async check(ctx) {
@@ -219,6 +222,7 @@ export const plugin: Plugin<BridgeConfig> = {
     if (ctx.conf.ipamType !== undefined) await ctx.ipam("GC");
     collectStale(ctx, store(ctx), ctx.conf.name, (key, record) => teardownVeth(ctx.log, key, record, record?.netns), BRIDGE_ERROR);
     if (ctx.conf.macspoofchk && ctx.validAttachments !== undefined) await collectStaleMacSpoof(ctx.conf.stateDir, ctx.conf.name, ctx.validAttachments);
+    if (ctx.conf.ipMasq) await releaseMasqueradeIfUnused(ctx.conf.name, ctx.conf.stateDir, () => store(ctx).list(ctx.conf.name).length > 0, ctx.log, ctx.conf.ipMasqBackend);
   },
 
   async status(ctx) {

@@ -14,7 +14,7 @@ import { isNetlinkError, openHandle } from "../lib/netlink/index.ts";
 import { AttachmentStore, type AttachmentKey, type AttachmentRecord } from "../lib/store/index.ts";
 import { attachmentKey, beginAttachment, collectStale, deleteLinkIfOwned, ipamAddresses, ownsHostVeth, stateDirOf, teardownVeth } from "./common/attachment.ts";
 import { familyOf, gatewayOf, prepareInterface } from "./common/container-ip.ts";
-import { enableForwarding, masqueradeNetwork, masqueradeProblem } from "./common/forwarding.ts";
+import { enableForwarding, masqueradeNetwork, masqueradeProblem, releaseMasqueradeIfUnused } from "./common/forwarding.ts";
 import { hostVethName, ownerAlias } from "./common/names.ts";
 import { assertKernelSupports } from "./common/kernel-probe.ts";
 import { CHECK_FAILED, openContainerHandle } from "./netns-handle.ts";
@@ -190,6 +190,7 @@ export const plugin: Plugin<PtpConfig> = {
     teardownVeth(ctx.log, key, record, ctx.env.netns);
     await ctx.ipam("DEL");
     records.remove(key);
+    if (ctx.conf.ipMasq) await releaseMasqueradeIfUnused(ctx.conf.name, ctx.conf.stateDir, () => records.list(ctx.conf.name).length > 0, ctx.log, ctx.conf.ipMasqBackend);
   },
 
   async check(ctx) {

@@ -15,6 +15,11 @@ export interface FirewallBackend {
   /** ipMasq: masquerade what leaves the network's subnets (once per network; true when it changed something). */
   ensureMasquerade(req: MasqueradeRequest, stateDir: string): boolean;
   masqueradePresent(req: MasqueradeRequest, stateDir: string): boolean;
+  /**
+   * The network's masquerade goes, when `stillUsed()` — asked under the firewall lock — says no
+   * attachment of it is left. Backends without it keep the network's rules until repair/reboot.
+   */
+  removeMasquerade?(network: string, stateDir: string, stillUsed: () => boolean): boolean;
   /** Publish an owner's ports (replacing what it published before); PortConflictError names a taken port's owner. */
   publishPorts(req: PublishRequest, ctx: FirewallContext): OwnedState;
   /** Put one host-side interface of a network under the network's policy. */

@@ -9,7 +9,7 @@ import { FirewallError } from "./errors.ts";
 import { applyPolicy, missingElements, ownedBy, reapplyAll, release, releasePolicy, publishPorts } from "./firewall.ts";
 import { childProcess, nftList } from "./nft/exec.ts";
 import { TABLE } from "./skeleton.ts";
-import { ensureMasquerade, masqueradePresent } from "./masquerade.ts";
+import { ensureMasquerade, masqueradePresent, removeMasquerade } from "./masquerade.ts";
 import { renderElement } from "./nft/values.ts";
 import type { BackendName, FirewallBackend } from "./backend-interface.ts";
 
@@ -19,6 +19,7 @@ export const nftablesBackend: FirewallBackend = {
   name: "nftables",
   ensureMasquerade: (req, stateDir) => ensureMasquerade(req, stateDir),
   masqueradePresent: (req) => masqueradePresent(req),
+  removeMasquerade: (network, stateDir, stillUsed) => removeMasquerade(network, stateDir, stillUsed),
   publishPorts,
   applyPolicy,
   release,

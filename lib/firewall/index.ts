@@ -1,7 +1,7 @@
 /** lib/firewall — berth's rules on the host firewall (nftables; the iptables backend comes later). */
 export { FirewallError, PortConflictError } from "./errors.ts";
 export { TABLE, SKELETON_RULES, renderSkeleton, ensureSkeleton } from "./skeleton.ts";
-export { ensureMasquerade, masqueradeChain, masqueradePresent, renderMasquerade, type MasqueradeRequest } from "./masquerade.ts";
+export { ensureMasquerade, masqueradeChain, masqueradePresent, removeMasquerade, renderMasquerade, type MasqueradeRequest } from "./masquerade.ts";
 export { nftApply, nftList } from "./nft/exec.ts";
 export { NftScriptWriter, renderElementChanges } from "./nft/script-writer.ts";
 export type { NftElement, NftField, NftVerdict } from "./nft/values.ts";

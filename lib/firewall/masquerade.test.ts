@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { reapplyMasquerade } from "./firewall.ts";
-import { ensureMasquerade, masqueradeChain, renderMasquerade } from "./masquerade.ts";
+import { ensureMasquerade, masqueradeChain, removeMasquerade, renderMasquerade } from "./masquerade.ts";
 import { renderSkeleton } from "./skeleton.ts";
 
 const dirs: string[] = [];
@@ -70,5 +70,19 @@ describe("reapplyMasquerade", () => {
     expect(applied[0]).toContain("ip saddr 10.1.0.0/24");
     expect(applied[0]).toContain("ip saddr 10.2.0.0/24");
     expect(applied[0]).toContain("add rule inet berth postrouting ip saddr vmap @masq_v4");
+  });
+});
+
+describe("removeMasquerade", () => {
+  it("keeps the network's rules while it is still used, and removes its elements and chain (once) when not", () => {
+    const dir = temp();
+    ensureMasquerade({ network: "n", subnets: ["10.1.0.2/24"] }, dir, () => {});
+    const applied: string[] = [];
+    expect(removeMasquerade("n", dir, () => true, (s) => void applied.push(s))).toBe(false);
+    expect(applied).toEqual([]);
+    // No live table here: the chain check finds none, so only the record goes.
+    expect(removeMasquerade("n", dir, () => false, (s) => void applied.push(s))).toBe(true);
+    expect(removeMasquerade("n", dir, () => false, (s) => void applied.push(s))).toBe(false);
+    expect(ensureMasquerade({ network: "n", subnets: ["10.1.0.2/24"] }, dir, (s) => void applied.push(s))).toBe(true);
   });
 });

@@ -6,7 +6,7 @@
  * as one atomic `nft -f` transaction, once: later calls find the request recorded in the state
  * directory and change nothing.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { cidrNetwork, formatCidr, parseCidr } from "../ip/index.ts";
 import { FileLock, bootId, writeFileAtomic } from "../store/index.ts";
 import { nftApply, nftList } from "./nft/exec.ts";
@@ -81,6 +81,43 @@ export function ensureMasquerade(given: MasqueradeRequest, stateDir: string, app
   apply(script);
   if (skeleton) markSkeletonApplied(stateDir);
   if (before === undefined || !sameRequest(before, merged)) writeFileAtomic(file, `${JSON.stringify({ ...merged, bootId: boot })}\n`, { mode: 0o600, mkdirMode: 0o700 });
+  return true;
+}
+
+/**
+ * Remove a network's masquerade (its dispatch elements and chain, one transaction) when
+ * `stillUsed()`, asked under the firewall lock, says nothing of the network is left. An ADD
+ * writes its attachment record before it ensures the masquerade, so it either is seen here or
+ * finds the record gone and applies again.
+ */
+export function removeMasquerade(network: string, stateDir: string, stillUsed: () => boolean, apply: (script: string) => void = nftApply): boolean {
+  const dir = firewallDir(stateDir);
+  const file = `${dir}/masq-${masqueradeChain(network)}.json`;
+  using _lock = FileLock.acquire(`${dir}/.lock`);
+  let rec: MasqueradeRequest;
+  try {
+    rec = JSON.parse(readFileSync(file, "utf8")) as MasqueradeRequest;
+  } catch {
+    return false;
+  }
+  if (stillUsed()) return false;
+  const chain = masqueradeChain(network);
+  const v4 = rec.subnets.filter((s) => !s.includes(":"));
+  const v6 = rec.subnets.filter((s) => s.includes(":"));
+  if (nftList(["chain", "inet", TABLE, chain]) !== undefined) {
+    const lines = [
+      ...(v4.length > 0 ? [`delete element inet ${TABLE} masq_v4 { ${v4.join(", ")} }`] : []),
+      ...(v6.length > 0 ? [`delete element inet ${TABLE} masq_v6 { ${v6.join(", ")} }`] : []),
+      `delete chain inet ${TABLE} ${chain}`,
+    ];
+    try {
+      apply(`${lines.join("\n")}\n`);
+    } catch {
+      // Elements already gone (a flush): the chain alone.
+      apply(`flush chain inet ${TABLE} ${chain}\ndelete chain inet ${TABLE} ${chain}\n`);
+    }
+  }
+  rmSync(file, { force: true });
   return true;
 }
 

@@ -43,3 +43,17 @@ export async function masqueradeProblem(network: string, ips: ResultIp[], stateD
   if (fw.masqueradePresent({ network, subnets: ips.map((ip) => ip.address) }, stateDir)) return undefined;
   return `the masquerade rules of network "${network}" are missing from the ${fw.name === "nftables" ? "nftables table inet berth" : "iptables nat table"}`;
 }
+
+/**
+ * After a DEL: when no attachment of the network is left (`stillUsed`, asked under the firewall
+ * lock), its masquerade goes too, so a host without containers is back to the bare firewall.
+ * Only networks that masquerade load lib/firewall here.
+ */
+export async function releaseMasqueradeIfUnused(network: string, stateDir: string, stillUsed: () => boolean, log: Logger, backend?: string): Promise<void> {
+  try {
+    const fw = await masqueradeBackend(backend, 999);
+    if (fw.removeMasquerade?.(network, stateDir, stillUsed)) log.info({ network }, "the network's last attachment is gone: masquerade removed");
+  } catch (err) {
+    log.warn({ network, err: (err as Error).message }, "could not remove the masquerade of a network without attachments");
+  }
+}

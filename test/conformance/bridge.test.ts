@@ -233,15 +233,23 @@ describe.each(["nftables", "iptables"] as const)("bridge with ipMasq (%s)", (bac
         if (backend === "nftables") e.host.run("nft", ["flush", "chain", "inet", "berth", e.host.run("nft", ["list", "table", "inet", "berth"]).match(/chain (masq_\w+)/)![1]!]);
         else e.host.run("iptables-nft", ["-t", "nat", "-F", iptablesChains(e.host).find((c) => c.startsWith("BERTH-M-"))!]);
         expect(e.run("CHECK", 0, { ...conf, prevResult: adds[0] }).json?.details).toMatch(/masquerade rules/);
-        if (backend === "nftables") {
-          // Repair: the CLI re-applies the recorded rules, and everything works again.
+        {
+          // Repair: the CLI re-applies the recorded rules (of either backend), and everything works again.
           e.host.run("nft", ["flush", "ruleset"]);
           expect(e.host.run(`${DIST}/berth`, ["firewall", "reapply", "--state-dir", `${e.dir}/state`])).toMatch(/re-applied masquerade of testnet/);
           ok(e.run("CHECK", 0, { ...conf, prevResult: adds[0] }));
           expect(ping(e.ctr(2), "10.254.0.2")).toBe(true);
         }
-        // DEL leaves the network's masquerade (it is shared, like the bridge).
-        for (const i of [0, 1, 2]) ok(e.run("DEL", i, conf));
+        // The network's masquerade stays while it has containers, and goes with the last one.
+        ok(e.run("DEL", 0, conf));
+        ok(e.run("DEL", 1, conf));
+        expect(ping(e.ctr(2), "10.254.0.2")).toBe(true);
+        ok(e.run("DEL", 2, conf));
+        if (backend === "nftables") {
+          const table = e.host.run("nft", ["list", "table", "inet", "berth"]);
+          expect(table).not.toMatch(/chain masq_/);
+          expect(table).not.toMatch(/10\.88\.0\.0\/24 : jump/);
+        }
       } finally {
         server.kill("SIGKILL");
         await new Promise((r) => server.once("exit", r));
