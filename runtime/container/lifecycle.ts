@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import type { ImageStore } from "../image/store/index.ts";
 import { buildSpec } from "../oci/spec.ts";
 import { resolveUser } from "../oci/user.ts";
+import { removeCgroups } from "./cgroups.ts";
 import { monitor, type ExitStatus } from "./monitor.ts";
 import { allowLinkedPairs, attachNetwork, detachNetwork, dnsDir, netnsPath, releaseLinkedPairs, type NetworkContext } from "./network.ts";
 import { prepareRootfs, releaseRootfs } from "./rootfs.ts";
@@ -154,7 +155,9 @@ function update(rt: Runtime, id: string, change: (r: ContainerRecord) => void): 
 
 /** Run the container under a monitor in this process; returns its exit status (foreground run, shim). */
 export async function superviseHere(rt: Runtime, id: string, tee?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<ExitStatus> {
-  const rec = rt.containers.get(id);
+  // Register this monitor under the container's lock; a container removed meanwhile is not started.
+  const rec = update(rt, id, (r) => (r.state.shimPid = process.pid));
+  if (rec === undefined) return { exitCode: 127, oomKilled: false };
   const status = await monitor({
     id,
     containerDir: rt.containers.path(id),
@@ -221,25 +224,37 @@ async function teardown(rt: Runtime, rec: ContainerRecord, opts: { runcGone?: bo
   await step(() => releaseLinkedPairs(rt.net, rec));
   await step(() => detachNetwork(rt.net, rec));
   await step(() => releaseRootfs(rt.containers.path(rec.id)));
+  await step(() => {
+    const left = removeCgroups(cgroupsPath(rec.id));
+    if (left.length > 0) throw new Error(`cgroups still busy: ${left.join(", ")}`);
+  });
   if (errors.length === 0) rt.containers.remove(rec);
   else throw new Error(`container ${rec.id.slice(0, 12)}: cleanup incomplete (run 'berth rm -f ${rec.name}' again): ${errors.map((e) => e.message).join("; ")}`);
 }
 
 /** docker rm [-f]: refuses a running container without force. */
 export async function removeContainer(rt: Runtime, ref: string, force: boolean): Promise<ContainerRecord> {
-  const rec = rt.containers.get(ref);
-  using _lock = rt.containers.lock(rec.id);
+  const id = rt.containers.get(ref).id;
+  using _lock = rt.containers.lock(id);
+  // Read again under the lock: a detached monitor registers itself under it.
+  const rec = rt.containers.get(id);
   const live = rt.runc.state(rec.id);
   if (live?.status === "running" && !force) throw new Error(`cannot remove running container ${rec.name}: stop it first, or use 'berth rm -f ${rec.name}'`);
-  if (live !== undefined) rt.runc.kill(rec.id, "KILL");
-  if (rec.state.shimPid !== undefined) {
-    try {
-      process.kill(rec.state.shimPid, "SIGKILL");
-    } catch {
-      // already gone
+  // The monitor's whole process group first (it and a `runc run` that may still be starting the
+  // container), so nothing can start after the runc state below is deleted.
+  const shim = rec.state.shimPid;
+  const shimAlive = shim !== undefined && alive(shim);
+  if (shimAlive) {
+    for (const target of [-shim, shim]) {
+      try {
+        process.kill(target, "SIGKILL");
+      } catch {
+        // already gone
+      }
     }
   }
-  await teardown(rt, rec, { runcGone: live === undefined });
+  if (live !== undefined) rt.runc.kill(rec.id, "KILL");
+  await teardown(rt, rec, { runcGone: live === undefined && !shimAlive });
   return rec;
 }
 
