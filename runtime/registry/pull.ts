@@ -6,10 +6,11 @@
  * only the blobs still missing.
  */
 import { createHash } from "node:crypto";
-import { formatReference, parseReference, repositoryOf, withDefaultTag, type ImageReference } from "../image/reference.ts";
+import { formatReference, repositoryOf, type ImageReference } from "../image/reference.ts";
 import { pullScope } from "./auth.ts";
 import { RegistryClient, type ClientOptions } from "./client.ts";
-import { AbortedError, DigestMismatchError, RegistryError } from "./errors.ts";
+import { AbortedError, DigestMismatchError } from "./errors.ts";
+import { registryOperation } from "./operation.ts";
 import type { BlobRole, EventListener } from "./events.ts";
 import { MANIFEST_ACCEPT, MANIFEST_SIZE_MAX, ManifestError, parseManifest, type AnyManifest, type ImageManifest, type Platform } from "./manifest.ts";
 import { hostPlatform, parsePlatform, selectPlatform } from "./platform.ts";
@@ -80,22 +81,10 @@ async function fetchManifest(client: RegistryClient, repository: string, referen
 
 /** Pull `reference` into `sink`. Throws a RegistryError naming the image. */
 export async function pull(reference: string | ImageReference, sink: BlobSink, options: PullOptions = {}): Promise<PullResult> {
-  const ref = withDefaultTag(typeof reference === "string" ? parseReference(reference) : reference);
-  const name = formatReference(ref);
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(options.signal?.reason);
-  options.signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    return await pullInto(ref, sink, options, stop);
-  } catch (err) {
-    throw new RegistryError("pull", name, err);
-  } finally {
-    options.signal?.removeEventListener("abort", onAbort);
-  }
+  return registryOperation("pull", reference, options.signal, (ref, stop) => pullInto(ref, sink, options, stop));
 }
 
 async function pullInto(ref: ImageReference, sink: BlobSink, options: PullOptions, stop: AbortController): Promise<PullResult> {
-  if (options.signal?.aborted) throw new AbortedError({ cause: options.signal.reason });
   const client = new RegistryClient(ref.domain, { ...options, signal: stop.signal });
   const repository = ref.path;
   const emit = options.onEvent ?? (() => undefined);

@@ -3,10 +3,11 @@
  * ones another repository of the registry has mounted), then its manifest, last, under the tag.
  * An index is pushed with its platform manifests (each by digest) before the index itself.
  */
-import { formatReference, parseReference, repositoryOf, withDefaultTag, type ImageReference } from "../image/reference.ts";
+import { formatReference, parseReference, repositoryOf, type ImageReference } from "../image/reference.ts";
 import { pushScope } from "./auth.ts";
 import { RegistryClient, type ClientOptions } from "./client.ts";
-import { AbortedError, DigestMismatchError, RegistryError } from "./errors.ts";
+import { DigestMismatchError } from "./errors.ts";
+import { registryOperation } from "./operation.ts";
 import type { BlobRole, EventListener } from "./events.ts";
 import { MANIFEST_SIZE_MAX, parseManifest, type AnyManifest } from "./manifest.ts";
 import { DEFAULT_CONCURRENCY } from "./pull.ts";
@@ -57,22 +58,10 @@ async function readManifest(source: BlobSource, digest: string): Promise<{ bytes
 
 /** Push the image `source.manifest` as `reference`. Throws a RegistryError naming the image. */
 export async function push(reference: string | ImageReference, source: PushSource, options: PushOptions = {}): Promise<PushResult> {
-  const ref = withDefaultTag(typeof reference === "string" ? parseReference(reference) : reference);
-  const name = formatReference(ref);
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(options.signal?.reason);
-  options.signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    return await pushFrom(ref, source, options, stop);
-  } catch (err) {
-    throw new RegistryError("push", name, err);
-  } finally {
-    options.signal?.removeEventListener("abort", onAbort);
-  }
+  return registryOperation("push", reference, options.signal, (ref, stop) => pushFrom(ref, source, options, stop));
 }
 
 async function pushFrom(ref: ImageReference, source: PushSource, options: PushOptions, stop: AbortController): Promise<PushResult> {
-  if (options.signal?.aborted) throw new AbortedError({ cause: options.signal.reason });
   const client = new RegistryClient(ref.domain, { ...options, signal: stop.signal });
   const repository = ref.path;
   const emit = options.onEvent ?? (() => undefined);

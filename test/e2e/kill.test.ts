@@ -4,7 +4,7 @@
  * then `rm -f` and any other command clean up. `make stress` multiplies the trials.
  */
 import { spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BerthHost, DIST } from "../harness/index.ts";
 
@@ -40,6 +40,27 @@ function reservations(): string[] {
 }
 
 describe("berth killed at random points", () => {
+  it(`a monitor (berth shim) SIGKILLed while its container runs or exits leaves nothing after rm -f (${TRIALS} trials)`, async () => {
+    for (let i = 0; i < TRIALS; i++) {
+      // Containers that end on their own, so some kills land while the monitor records the exit.
+      const id = b.ok(["run", "-d", "--name", `s${i}`, "-p", "18081:80", "busybox", "sleep", `0.${(i % 5) * 2}`]).trim();
+      const record = JSON.parse(readFileSync(`${b.root}/containers/${id}/container.json`, "utf8")) as { state: { shimPid?: number } };
+      await new Promise((r) => setTimeout(r, (i * 37) % 300));
+      if (record.state.shimPid !== undefined) {
+        try {
+          process.kill(record.state.shimPid, "SIGKILL");
+        } catch {
+          // it had already finished
+        }
+      }
+      b.berth(["ps", "-a"]); // any command: marks what died, collects what is gone
+      b.ok(["rm", "-f", `s${i}`]);
+    }
+    expect(b.berth(["ps", "-a", "-q"]).stdout.trim()).toBe("");
+    expect(b.leftovers()).toEqual([]);
+    expect(reservations()).toEqual([]);
+  }, 300_000);
+
   it(`leaves nothing after rm -f (${TRIALS} trials)`, async () => {
     // Calibrate: how long an undisturbed `run -d` takes here, so kills land all along it.
     const t0 = Date.now();

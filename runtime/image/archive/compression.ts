@@ -5,9 +5,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
-import { Readable, pipeline } from "node:stream";
-import { createGunzip } from "node:zlib";
-import { Decompress } from "fzstd";
+import { decompress as decompressLayer } from "../layers/decompress.ts";
 import { sniffCompression, type Compression } from "../store/media-types.ts";
 
 /** Read a file's first bytes (enough to tell its compression). */
@@ -16,58 +14,16 @@ export async function sniffFile(path: string): Promise<Compression> {
   return "none";
 }
 
-async function* gunzip(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  const z = createGunzip();
-  pipeline(Readable.from(source), z, () => undefined); // an error destroys z, and iterating it throws
-  yield* z as AsyncIterable<Buffer>;
+/** The stream decompressed, whatever its compression (told by its first bytes, as layers do). */
+export async function* decompress(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  yield* (await decompressLayer(source)).chunks;
 }
 
-async function* unzstd(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  const out: Uint8Array[] = [];
-  const d = new Decompress((chunk) => {
-    out.push(chunk);
-  });
-  for await (const chunk of source) {
-    d.push(chunk);
-    yield* out.splice(0);
-  }
-  d.push(new Uint8Array(0), true);
-  yield* out.splice(0);
-}
-
-/** Pass `source` through the decompressor of `compression`. */
-export function decompress(source: AsyncIterable<Uint8Array>, compression: Compression): AsyncIterable<Uint8Array> {
-  return compression === "gzip" ? gunzip(source) : compression === "zstd" ? unzstd(source) : source;
-}
-
-/** Peek at the first bytes of a stream, tell its compression, and decompress it: the stream as one would read it uncompressed. */
+/** Like decompress, telling `onSniff` which compression the stream had. */
 export async function* autoDecompress(source: AsyncIterable<Uint8Array>, onSniff?: (c: Compression) => void): AsyncIterable<Uint8Array> {
-  const it = source[Symbol.asyncIterator]();
-  const head: Uint8Array[] = [];
-  let headLength = 0;
-  let done = false;
-  while (headLength < 4) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    head.push(r.value);
-    headLength += r.value.length;
-  }
-  const first = Buffer.concat(head);
-  const compression = sniffCompression(first);
-  onSniff?.(compression);
-  async function* rest(): AsyncIterable<Uint8Array> {
-    if (first.length > 0) yield first;
-    if (done) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  }
-  yield* decompress(rest(), compression);
+  const d = await decompressLayer(source);
+  onSniff?.(d.compression);
+  yield* d.chunks;
 }
 
 /** sha256 and length of everything a stream yields. */

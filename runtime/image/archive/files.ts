@@ -171,7 +171,7 @@ export class ArchiveFiles {
     if (known === undefined) {
       const file = this.#require(p);
       const compression = await sniffFile(file);
-      const diffId = compression === "none" ? (await this.digest(p)).digest : (await digestStream(decompress(fileStream(file), compression))).digest;
+      const diffId = compression === "none" ? (await this.digest(p)).digest : (await digestStream(decompress(fileStream(file)))).digest;
       known = { diffId, compression };
       this.#diffIds.set(p, known);
     }

@@ -87,7 +87,7 @@ export async function saveImages(store: ImageStore, refs: readonly string[], sin
         rewritten = true;
         const tmp = store.content.tempPath("save");
         temps.push(tmp);
-        const plain = await writeHashedFile(tmp, decompress(store.content.stream(layer.digest), compression));
+        const plain = await writeHashedFile(tmp, decompress(store.content.stream(layer.digest)));
         if (plain.digest !== config.rootfs.diff_ids[i]) {
           throw new ArchiveError(`image ${image.id}`, `layer ${layer.digest} unpacks to ${plain.digest}, but its config expects ${config.rootfs.diff_ids[i]}`);
         }

@@ -7,13 +7,11 @@ import { Readable, pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { Decompress } from "fzstd";
 
-export type Compression = "none" | "gzip" | "zstd";
+import { sniffCompression, type Compression } from "../store/media-types.ts";
 
-export function detectCompression(head: Uint8Array): Compression {
-  if (head[0] === 0x1f && head[1] === 0x8b) return "gzip";
-  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return "zstd";
-  return "none";
-}
+export type { Compression };
+/** The compression told by a stream's first bytes (the store's one rule). */
+export const detectCompression = sniffCompression;
 
 export interface Decompressed {
   compression: Compression;
