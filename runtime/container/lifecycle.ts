@@ -265,10 +265,11 @@ export async function removeContainer(rt: Runtime, ref: string, force: boolean):
  */
 export async function collectGarbage(rt: Runtime): Promise<void> {
   for (const rec of rt.containers.list()) {
-    if (rec.state.status !== "running" && rec.state.status !== "created") continue;
-    const shimAlive = rec.state.shimPid !== undefined && alive(rec.state.shimPid);
-    const runcState = rt.runc.state(rec.id);
-    if (rec.state.status === "running" && !shimAlive && runcState?.status !== "running") {
+    // Only a "running" container whose monitor is gone needs a look (runc is asked then only:
+    // a process per container would make every command slower as the host fills up).
+    if (rec.state.status !== "running") continue;
+    if (rec.state.shimPid !== undefined && alive(rec.state.shimPid)) continue;
+    if (rt.runc.state(rec.id)?.status !== "running") {
       const r = update(rt, rec.id, (x) => Object.assign(x.state, { status: "exited", exitCode: x.state.exitCode ?? 137, finishedAt: new Date().toISOString() }));
       if (r?.hostConfig.autoRemove) {
         try {
