@@ -204,7 +204,7 @@ export function reapplyAll(ctx: FirewallContext): { networks: string[]; scripts:
   restampMasquerades(ctx.stateDir, masquerades);
   const boot = bootId();
   for (const s of scripts) writeFileAtomic(`${dir}/scripts/${s.name}.json`, `${JSON.stringify({ ...s, bootId: boot })}\n`, { mode: 0o600 });
-  const networks = [...new Set([...masquerades.map((m) => m.network), ...scripts.map((s) => s.network)])].sort();
+  const networks = [...new Set([...masquerades.map((m) => m.network), ...scripts.map((s) => s.network)])].filter((n) => n !== "").sort();
   return { networks, scripts: scripts.length, elements: elements.length };
 }
 
