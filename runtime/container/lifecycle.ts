@@ -58,7 +58,6 @@ function nofileLimit(): number {
 }
 
 export const cgroupsPath = (id: string) => `/berth/${id}`;
-const memoryCgroup = (id: string) => `/sys/fs/cgroup/memory${cgroupsPath(id)}`;
 
 /** Create a container (not started). Nothing of it is left when this fails. */
 export async function createContainer(rt: Runtime, req: CreateRequest): Promise<ContainerRecord> {
@@ -165,7 +164,7 @@ export async function superviseHere(rt: Runtime, id: string, tee?: { stdout: Nod
     ...(tee ? { tee } : {}),
     interactive: rec.config.interactive,
     tty: rec.config.tty,
-    memoryCgroup: memoryCgroup(id),
+    cgroupsPath: cgroupsPath(id),
     onStart: (pid) => void update(rt, id, (r) => Object.assign(r.state, { status: "running", pid, startedAt: new Date().toISOString() })),
   });
   const after = update(rt, id, (r) => {

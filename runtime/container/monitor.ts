@@ -17,8 +17,8 @@ export interface MonitorOptions {
   tee?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
   interactive: boolean;
   tty: boolean;
-  /** The v1 memory cgroup directory of the container (OOM detection), if any. */
-  memoryCgroup?: string;
+  /** The container's cgroups path (as in the OCI spec), for OOM detection in v1 or v2. */
+  cgroupsPath?: string;
   onStart: (pid: number) => void;
 }
 
@@ -49,19 +49,21 @@ function logger(file: string, stream: "stdout" | "stderr") {
   };
 }
 
-function oomKills(memoryCgroup: string | undefined): number {
-  if (memoryCgroup === undefined) return 0;
-  try {
-    const m = /oom_kill (\d+)/.exec(readFileSync(`${memoryCgroup}/memory.oom_control`, "utf8"));
-    if (m) return Number(m[1]);
-  } catch {
-    // cgroup v2
-  }
-  try {
-    const m = /oom_kill (\d+)/.exec(readFileSync(`${memoryCgroup}/memory.events`, "utf8"));
-    if (m) return Number(m[1]);
-  } catch {
-    // no memory cgroup
+/** OOM kills counted by the container's memory cgroup: v1 (memory.oom_control) or v2 (memory.events). */
+function oomKills(cgroupsPath: string | undefined): number {
+  if (cgroupsPath === undefined) return 0;
+  const candidates = [
+    [`/sys/fs/cgroup/memory${cgroupsPath}/memory.oom_control`], // v1 and hybrid
+    [`/sys/fs/cgroup${cgroupsPath}/memory.events`], // pure v2
+    [`/sys/fs/cgroup/unified${cgroupsPath}/memory.events`], // hybrid's v2 tree
+  ];
+  for (const [file] of candidates) {
+    try {
+      const m = /oom_kill (\d+)/.exec(readFileSync(file as string, "utf8"));
+      if (m) return Number(m[1]);
+    } catch {
+      // not this hierarchy
+    }
   }
   return 0;
 }
@@ -97,7 +99,7 @@ export async function monitor(o: MonitorOptions): Promise<ExitStatus> {
   clearInterval(poll);
   out.end();
   err.end();
-  const oomKilled = oomKills(o.memoryCgroup) > 0;
+  const oomKilled = oomKills(o.cgroupsPath) > 0;
   o.runc.delete(o.id, true);
   return { exitCode: code, oomKilled };
 }

@@ -30,6 +30,12 @@ describe("berth run", () => {
     expect(b.leftovers()).toEqual([]);
   });
 
+  it("-i gives the container berth's stdin; -e, -w and -u set its environment, directory and user", () => {
+    expect(b.berth(["run", "--rm", "-i", "busybox", "cat"], "hello through stdin\n").stdout).toBe("hello through stdin\n");
+    const out = b.ok(["run", "--rm", "-e", "GREETING=hi", "-w", "/www", "-u", "nobody", "busybox", "sh", "-c", "echo $GREETING; pwd; id -u"]);
+    expect(out).toBe("hi\n/www\n65534\n");
+  });
+
   it("-d -P publishes the exposed port on a free host port that `port` shows, reachable from the outside", () => {
     web("pweb", "-P");
     const port = b.ok(["port", "pweb", "80"]).trim();
