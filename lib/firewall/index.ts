@@ -1,4 +1,4 @@
-/** lib/firewall — berth's rules on the host firewall (nftables; the iptables backend comes later). */
+/** lib/firewall — berth's rules on the host firewall: one interface (backend.ts), nftables by default, iptables where nft is missing. */
 export { FirewallError, PortConflictError } from "./errors.ts";
 export { TABLE, SKELETON_RULES, renderSkeleton, ensureSkeleton } from "./skeleton.ts";
 export { ensureMasquerade, masqueradeChain, masqueradePresent, removeMasquerade, renderMasquerade, type MasqueradeRequest } from "./masquerade.ts";
