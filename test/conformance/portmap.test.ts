@@ -130,6 +130,25 @@ describe.each<Backend>(["nftables", "iptables"])("portmap with the %s backend", 
     detach(e, 0);
   });
 
+  it("publishes over IPv6 too: the outside reaches a dual-stack container through the host's IPv6 address", () => {
+    env = new NatEnv(1);
+    const e = env;
+    // Link-local addresses skip DAD in these namespaces, so neighbour discovery works at once.
+    for (const ns of [e.host, e.ctr(0), e.outside]) for (const scope of ["all", "default"]) ns.run("sysctl", ["-qw", `net.ipv6.conf.${scope}.accept_dad=0`]);
+    e.host.run("ip", ["-6", "addr", "add", "fd00:254::1/64", "dev", "up0", "nodad"]);
+    e.outside.run("ip", ["-6", "addr", "add", "fd00:254::2/64", "dev", "wan0", "nodad"]);
+    const conf = e.conf({ isDefaultGateway: true }, { ranges: [[{ subnet: "10.88.0.0/24" }], [{ subnet: "fd00:88::/64" }]] });
+    const bridge = ok(e.run("ADD", 0, conf)).json!;
+    ok(e.run("ADD", 0, portmapConf(e, [{ hostPort: 18080, containerPort: 8080 }], bridge), {}, "portmap"));
+    // A server on the container's IPv6 address only: the answer can only come over IPv6.
+    const v6 = (bridge.ips as { address: string }[]).find((ip) => ip.address.includes(":"))!.address.split("/")[0]!;
+    e.serve(e.ctr(0), 8080, "web6", "tcp", v6);
+    expect(e.fetch(e.outside, "fd00:254::1", 18080)).toBe("web6 fd00:254::2");
+    ok(e.run("DEL", 0, portmapConf(e, [], undefined), {}, "portmap"));
+    ok(e.run("DEL", 0, conf));
+    expect(e.fetch(e.outside, "fd00:254::1", 18080)).toBe("FAIL");
+  });
+
   it("refuses a host port another container holds, naming it, and installs nothing of the second", () => {
     env = new NatEnv(2);
     const e = env;
