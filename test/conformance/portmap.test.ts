@@ -205,3 +205,24 @@ describe.each<Backend>(["nftables", "iptables"])("portmap with the %s backend", 
     if (backend === "iptables") expect(iptablesChains(e.host).filter((c) => c.startsWith("BERTH-"))).toEqual([]);
   });
 });
+
+describe("portmap with the iptables backend on a host whose rules are in the legacy tables", () => {
+  it("detects the legacy flavour (as iptables-wrapper does) and publishes there", () => {
+    env = new NatEnv(1);
+    const e = env;
+    // The simulated host already has a rule in the legacy tables, none in nft's.
+    e.host.run("iptables-legacy", ["-A", "INPUT", "-p", "tcp", "--dport", "9", "-j", "ACCEPT"]);
+    backend = "iptables";
+    try {
+      ok(attach(e, 0, [{ hostPort: 18080, containerPort: 8080 }]).out);
+      e.serve(e.ctr(0), 8080, "web");
+      expect(e.fetch(e.outside, HOST_WAN, 18080)).toBe(`web ${OUTSIDE}`);
+      expect(e.host.run("iptables-legacy-save", ["-t", "nat"])).toMatch(/-A BERTH-HOSTPORTS .*--dport 18080 .*-j DNAT --to-destination 10\.88\.0\.2:8080/);
+      expect(e.host.run("iptables-nft-save", ["-t", "nat"])).not.toMatch(/BERTH/);
+      detach(e, 0);
+      expect(e.host.run("iptables-legacy-save", ["-t", "nat"])).not.toMatch(/--dport 18080/);
+    } finally {
+      backend = "nftables";
+    }
+  });
+});
