@@ -5,6 +5,7 @@
  */
 import { realpathSync } from "node:fs";
 import { basename } from "node:path";
+import { mark } from "../trace.ts";
 import { spawnRunner, type PluginRunner } from "./exec.ts";
 
 export function inProcessRunner(self: string): PluginRunner {
@@ -24,6 +25,7 @@ export function inProcessRunner(self: string): PluginRunner {
     if (process.env.BERTH_CNI_EXEC === "1" || selfReal === undefined || target !== selfReal) return spawnRunner(path, env, stdin);
     const { runPluginInProcess } = await import("../../plugins/run.ts");
     const out = await runPluginInProcess(basename(path), env, Buffer.from(stdin));
+    mark(`${basename(path)} ${env.CNI_COMMAND ?? ""}`);
     return { status: out.code, stdout: out.stdout, stderr: "" };
   };
 }

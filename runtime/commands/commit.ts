@@ -1,7 +1,7 @@
 /** `berth commit`, `berth diff`, `berth export`: a container's changes as an image, a list, or a tarball. */
 import { spawn } from "node:child_process";
 import { existsSync, lstatSync } from "node:fs";
-import type { CommandModule } from "yargs";
+import type { CommandModule } from "../cli/types.ts";
 import { outcome, print, type GlobalArgs } from "./context.ts";
 import { openRuntime } from "./runtime-context.ts";
 

@@ -1,6 +1,6 @@
 /** Container commands besides run: ps, start, stop, restart, kill, rm, logs, inspect, port, wait. */
 import { readFileSync } from "node:fs";
-import type { CommandModule } from "yargs";
+import type { CommandModule } from "../cli/types.ts";
 import type { ContainerRecord } from "../container/store.ts";
 import { isJson, print, printJsonLines, withFormat, type GlobalArgs } from "./context.ts";
 import { openRuntime } from "./runtime-context.ts";

@@ -2,7 +2,8 @@
  * What every command shares: the global options (--root), the image store they name, the
  * --format option, and the error a command throws for a usage mistake (exit code 125).
  */
-import type { Argv } from "yargs";
+import type { Argv } from "../cli/types.ts";
+import { UsageError } from "../cli/usage-error.ts";
 import { DEFAULT_ROOT } from "../image/store/defaults.ts";
 import type { ImageStore } from "../image/store/images.ts";
 
@@ -10,12 +11,7 @@ export interface GlobalArgs {
   root: string | undefined;
 }
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+export { UsageError } from "../cli/usage-error.ts";
 
 export function rootFrom(argv: { root?: string | undefined }): string {
   return argv.root || process.env.BERTH_ROOT || DEFAULT_ROOT;

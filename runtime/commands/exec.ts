@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import type { CommandModule } from "yargs";
+import type { CommandModule } from "../cli/types.ts";
 import { isJson, outcome, print, printJsonLines, withFormat, type GlobalArgs } from "./context.ts";
 import { openRuntime } from "./runtime-context.ts";
 import { runInvocation } from "./run.ts";

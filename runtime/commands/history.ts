@@ -1,5 +1,5 @@
 /** `berth history IMAGE`: the image's history entries, newest first, with the size of the layer each made. */
-import type { CommandModule } from "yargs";
+import type { CommandModule } from "../cli/types.ts";
 import type { HistoryEntry } from "../image/store/manifest.ts";
 import { isJson, openStore, print, printJsonLines, withFormat, type GlobalArgs } from "./context.ts";
 import { ellipsis, humanSize, shortId, since, table } from "./format.ts";

@@ -1,5 +1,5 @@
 /** `berth image SUBCOMMAND`: the image commands grouped as docker groups them (image ls, image rm, image inspect, image prune...). */
-import type { CommandModule } from "yargs";
+import type { CommandModule } from "../cli/types.ts";
 import type { GlobalArgs } from "./context.ts";
 import { historyCommand } from "./history.ts";
 import { imagesCommand } from "./images.ts";

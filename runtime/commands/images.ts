@@ -1,5 +1,5 @@
 /** `berth images [REPOSITORY[:TAG]]`: docker's image list (REPOSITORY TAG IMAGE ID CREATED SIZE). */
-import type { CommandModule } from "yargs";
+import type { CommandModule } from "../cli/types.ts";
 import { familiarRepository, parseReference, repositoryOf } from "../image/reference.ts";
 import type { ImageRecord, ImageStore } from "../image/store/images.ts";
 import { isJson, openStore, print, printJsonLines, withFormat, type GlobalArgs } from "./context.ts";

@@ -1,6 +1,6 @@
 /** `berth import FILE|- [REPOSITORY[:TAG]]`: a one-layer image from a root filesystem tarball (plain, gzip, zstd). */
 import { createReadStream, statSync } from "node:fs";
-import type { CommandModule } from "yargs";
+import type { CommandModule } from "../cli/types.ts";
 import { familiar } from "../image/reference.ts";
 import { isJson, openStore, print, printJsonLines, UsageError, withFormat, type GlobalArgs } from "./context.ts";
 

@@ -1,5 +1,5 @@
 /** `berth image inspect IMAGE...`: docker's JSON description of images (an array; one line each with --format json). */
-import type { CommandModule } from "yargs";
+import type { CommandModule } from "../cli/types.ts";
 import { familiar } from "../image/reference.ts";
 import type { ImageRecord, ImageStore } from "../image/store/images.ts";
 import { isJson, openStore, print, printJsonLines, withFormat, type GlobalArgs } from "./context.ts";

@@ -1,5 +1,5 @@
 /** `berth load [-i FILE]`: images from a docker-archive or an OCI layout (file, directory, or stdin). */
-import type { CommandModule } from "yargs";
+import type { CommandModule } from "../cli/types.ts";
 import type { LoadedImage } from "../image/archive/loaded.ts";
 import { familiar } from "../image/reference.ts";
 import { isJson, openStore, print, printJsonLines, UsageError, withFormat, type GlobalArgs } from "./context.ts";

@@ -1,5 +1,5 @@
 /** `berth network create/ls/inspect/rm`: networks stored as conflists (runtime/network). */
-import type { CommandModule } from "yargs";
+import type { CommandModule } from "../cli/types.ts";
 import { isJson, print, printJsonLines, rootFrom, UsageError, withFormat, type GlobalArgs } from "./context.ts";
 import { openRuntime } from "./runtime-context.ts";
 

@@ -1,5 +1,5 @@
 /** The commands berth had before the image store: plugins, cni, firewall reapply, version. Their output is unchanged. */
-import type { CommandModule } from "yargs";
+import type { CommandModule } from "../cli/types.ts";
 import { PLUGINS, pluginNames } from "../../plugins/registry.ts";
 import { isJson, outcome, printJsonLines, UsageError, withFormat, type GlobalArgs } from "./context.ts";
 

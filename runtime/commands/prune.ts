@@ -1,5 +1,5 @@
 /** `berth image prune [-a]`: remove dangling (untagged) images, or with -a every image, then the blobs nothing uses. */
-import type { CommandModule } from "yargs";
+import type { CommandModule } from "../cli/types.ts";
 import { isJson, openStore, print, printJsonLines, withFormat, type GlobalArgs } from "./context.ts";
 import { humanSize } from "./format.ts";
 

@@ -3,7 +3,7 @@
  * store. Progress goes to stderr (redrawn on a terminal, one line otherwise); passwords are never
  * printed. Credentials live in `<root>/auth.json` (mode 0600).
  */
-import type { CommandModule } from "yargs";
+import type { CommandModule } from "../cli/types.ts";
 import { openStore, print, rootFrom, UsageError, type GlobalArgs } from "./context.ts";
 
 interface PullArgs extends GlobalArgs {

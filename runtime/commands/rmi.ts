@@ -1,5 +1,5 @@
 /** `berth rmi [-f] IMAGE...`: untag and delete images, docker's way (one failure does not stop the rest). */
-import type { CommandModule } from "yargs";
+import type { CommandModule } from "../cli/types.ts";
 import { isJson, openStore, print, printJsonLines, withFormat, type GlobalArgs } from "./context.ts";
 import { ReportedFailure, reportFailure } from "./errors.ts";
 

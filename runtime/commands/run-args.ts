@@ -1,6 +1,6 @@
 /**
  * docker run's argument grammar: options, then the image, then the command with its own options
- * untouched (`berth run -it busybox ls -l`). The split happens before yargs sees the line.
+ * untouched (`berth run -it busybox ls -l`). The split happens before the options are parsed.
  */
 const BOOLEAN_FLAGS = new Set(["-d", "--detach", "-i", "--interactive", "-t", "--tty", "--rm", "-P", "--publish-all", "--help"]);
 

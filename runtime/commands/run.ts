@@ -4,7 +4,7 @@
  * under a detached `berth shim`. `berth shim ID` is that monitor's entry (not listed in help).
  */
 import { readFileSync } from "node:fs";
-import type { Argv, CommandModule } from "yargs";
+import type { Argv, CommandModule } from "../cli/types.ts";
 import { outcome, print, UsageError, type GlobalArgs } from "./context.ts";
 import { openRuntime } from "./runtime-context.ts";
 import { parseBytes, splitRun } from "./run-args.ts";
@@ -43,13 +43,13 @@ interface RunArgs extends GlobalArgs {
 const list = { type: "string", array: true, default: [] } as const;
 
 /**
- * The command after the image, split off the raw words before yargs parses the options (see
- * run-args.ts): yargs would otherwise read the command's own flags as berth's.
+ * The command after the image, split off the raw words before the options are parsed (see
+ * run-args.ts): the parser would otherwise read the command's own flags as berth's.
  */
 export const runInvocation = { command: [] as string[] };
 
 /**
- * `[...globals, "run"|"exec", ...options, image|container, ...command]` → yargs' words, the
+ * `[...globals, "run"|"exec", ...options, image|container, ...command]` → the parser's words, the
  * command kept aside.
  */
 export function prepareRunArgv(argv: string[], verb: "run" | "exec" = "run"): string[] {

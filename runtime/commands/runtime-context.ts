@@ -4,6 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
+import { mark } from "../trace.ts";
 import { openStore, rootFrom, type GlobalArgs } from "./context.ts";
 
 /** Where berth's plugins are: beside the binary (dist/cni), $BERTH_CNI_PATH, then /opt/cni/bin. */
@@ -13,6 +14,7 @@ export function pluginDirs(self: string): string[] {
 }
 
 export async function openRuntime(argv: GlobalArgs, gc = true) {
+  mark("command parsed");
   const root = rootFrom(argv);
   const images = await openStore(argv);
   const { ContainerStore } = await import("../container/store.ts");
@@ -21,6 +23,8 @@ export async function openRuntime(argv: GlobalArgs, gc = true) {
   const lifecycle = await import("../container/lifecycle.ts");
   const self = process.env.BERTH_SELF || process.execPath;
   const rt = { root, images, containers: new ContainerStore(root), net: networkContext(root, pluginDirs(self), self), runc: new Runc(root), self };
+  mark("stores open");
   if (gc) await lifecycle.collectGarbage(rt);
+  mark("garbage collected");
   return { rt, lifecycle };
 }

@@ -1,7 +1,7 @@
 /** `berth save [-o FILE] IMAGE...`: a docker-archive (Docker 25 layout) that docker, podman and skopeo load. */
 import { createWriteStream, renameSync, rmSync } from "node:fs";
 import { dirname, basename } from "node:path";
-import type { CommandModule } from "yargs";
+import type { CommandModule } from "../cli/types.ts";
 import { openStore, UsageError, withFormat, type GlobalArgs } from "./context.ts";
 
 interface Args extends GlobalArgs {

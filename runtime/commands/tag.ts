@@ -1,5 +1,5 @@
 /** `berth tag SOURCE TARGET`: another name for an image. */
-import type { CommandModule } from "yargs";
+import type { CommandModule } from "../cli/types.ts";
 import { normalizeReference } from "../image/reference.ts";
 import { isJson, openStore, printJsonLines, withFormat, type GlobalArgs } from "./context.ts";
 

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import type { ImageStore } from "../image/store/index.ts";
 import { buildSpec } from "../oci/spec.ts";
+import { mark } from "../trace.ts";
 import { resolveUser } from "../oci/user.ts";
 import { removeCgroups } from "./cgroups.ts";
 import { monitor, type ExitStatus } from "./monitor.ts";
@@ -90,7 +91,8 @@ export async function createContainer(rt: Runtime, req: CreateRequest): Promise<
   };
   rt.containers.write(rec);
   try {
-    const rootfs = await prepareRootfs(rt.images, image, dir);
+    const rootfs = await prepareRootfs(rt.images, image, dir, req.hostConfig.autoRemove === true);
+    mark("rootfs mounted");
     let shared: string | undefined;
     if (rec.hostConfig.networkMode.startsWith("container:")) shared = rt.containers.get(rec.hostConfig.networkMode.slice(10)).network.netns;
     else if (rec.hostConfig.networkMode !== "host") {
@@ -99,6 +101,7 @@ export async function createContainer(rt: Runtime, req: CreateRequest): Promise<
       rt.containers.write(rec);
     }
     await attachNetwork(rt.net, rec, dir, req.extraHosts, shared);
+    mark("network attached");
     rt.containers.write(rec);
     allowLinkedPairs(rt.net, rec, rec.hostConfig.links.map((l) => rt.containers.get(l.name)));
     const dns = dnsDir(dir);
@@ -129,6 +132,7 @@ export async function createContainer(rt: Runtime, req: CreateRequest): Promise<
     });
     mkdirSync(`${dir}/bundle`, { recursive: true, mode: 0o700 });
     writeFileSync(`${dir}/bundle/config.json`, JSON.stringify(spec, null, 1));
+    mark("bundle written");
     return rec;
   } catch (err) {
     await teardown(rt, rec);
@@ -222,11 +226,14 @@ async function teardown(rt: Runtime, rec: ContainerRecord, opts: { runcGone?: bo
   if (!opts.runcGone) await step(() => rt.runc.delete(rec.id, true));
   await step(() => releaseLinkedPairs(rt.net, rec));
   await step(() => detachNetwork(rt.net, rec));
+  mark("network detached");
   await step(() => releaseRootfs(rt.containers.path(rec.id)));
+  mark("rootfs released");
   await step(() => {
     const left = removeCgroups(cgroupsPath(rec.id));
     if (left.length > 0) throw new Error(`cgroups still busy: ${left.join(", ")}`);
   });
+  mark("torn down");
   if (errors.length === 0) rt.containers.remove(rec);
   else throw new Error(`container ${rec.id.slice(0, 12)}: cleanup incomplete (run 'berth rm -f ${rec.name}' again): ${errors.map((e) => e.message).join("; ")}`);
 }

@@ -2,11 +2,12 @@
  * The per-container monitor (docker's shim, Podman's conmon): runs `runc run --keep` as its
  * child, owns the container's stdio, writes docker's json-file log, records the pid once runc
  * has started the process and the exit status (and whether the memory cgroup OOM-killed it)
- * when it ends, then removes runc's state. `berth run` in the foreground is a monitor itself;
+ * when it ends, then removes runc's state (and the cgroups) itself. `berth run` in the foreground is a monitor itself;
  * `berth run -d` starts one as a detached `berth shim ID` process.
  */
 import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { mark } from "../trace.ts";
 import type { Runc } from "./runc.ts";
 
 export interface MonitorOptions {
@@ -72,6 +73,7 @@ export async function monitor(o: MonitorOptions): Promise<ExitStatus> {
   const pidFile = `${o.containerDir}/pid`;
   const log = logPath(o.containerDir, o.id);
   const stdio = o.tty && o.tee ? (["inherit", "inherit", "inherit"] as const) : ([o.interactive && o.tee ? "inherit" : "ignore", "pipe", "pipe"] as const);
+  mark("runc run");
   const child = spawn(o.runc.binary, o.runc.args("run", "--keep", "--pid-file", pidFile, "--bundle", `${o.containerDir}/bundle`, o.id), { stdio: [...stdio] });
   const out = logger(log, "stdout");
   const err = logger(log, "stderr");
@@ -89,6 +91,7 @@ export async function monitor(o: MonitorOptions): Promise<ExitStatus> {
     const pid = Number(readFileSync(pidFile, "utf8").trim());
     if (pid > 0) {
       started = true;
+      mark("container started");
       o.onStart(pid);
     }
   }, 5);
@@ -96,10 +99,12 @@ export async function monitor(o: MonitorOptions): Promise<ExitStatus> {
     child.on("error", () => resolve(127));
     child.on("exit", (status, signal) => resolve(status ?? 128 + (signal === "SIGKILL" ? 9 : 15)));
   });
+  mark("runc run exited");
   clearInterval(poll);
   out.end();
   err.end();
   const oomKilled = oomKills(o.cgroupsPath) > 0;
-  o.runc.delete(o.id, true);
+  o.runc.removeStopped(o.id, o.cgroupsPath);
+  mark("runc state deleted");
   return { exitCode: code, oomKilled };
 }

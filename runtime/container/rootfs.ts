@@ -17,8 +17,11 @@ export function rootfsPaths(containerDir: string): RootfsPaths {
   return { rootfs: `${containerDir}/rootfs`, upper: `${containerDir}/upper`, work: `${containerDir}/work` };
 }
 
-/** Snapshot the image's layers and mount the container's view; returns the rootfs path. */
-export async function prepareRootfs(images: ImageStore, image: ImageRecord, containerDir: string): Promise<string> {
+/**
+ * Snapshot the image's layers and mount the container's view; returns the rootfs path.
+ * `ephemeral` (a --rm container) mounts it volatile: nothing synced, nothing to wait for at umount.
+ */
+export async function prepareRootfs(images: ImageStore, image: ImageRecord, containerDir: string, ephemeral = false): Promise<string> {
   const manifest = images.manifestOf(image);
   const diffIds = images.configOf(image).rootfs.diff_ids;
   const layers = manifest.layers.map((l, i) => ({ diffId: diffIds[i] as string, open: () => images.content.stream(l.digest) }));
@@ -26,7 +29,7 @@ export async function prepareRootfs(images: ImageStore, image: ImageRecord, cont
   const p = rootfsPaths(containerDir);
   for (const d of [p.rootfs, p.upper, p.work]) mkdirSync(d, { recursive: true, mode: 0o755 });
   try {
-    mountRootfs({ snapshots, upper: p.upper, work: p.work, target: p.rootfs });
+    mountRootfs({ snapshots, upper: p.upper, work: p.work, target: p.rootfs, volatile: ephemeral });
   } catch {
     // No overlayfs here: the copying fallback gives the same tree (no commit diff though).
     copyRootfs({ snapshots, target: p.rootfs });

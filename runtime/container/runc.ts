@@ -3,6 +3,8 @@
  * `<root>/runc`; every call names the container by berth's ID.
  */
 import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { removeCgroups } from "./cgroups.ts";
 
 export class RuncError extends Error {
   constructor(args: string[], stderr: string) {
@@ -50,6 +52,19 @@ export class Runc {
   delete(id: string, force = false): void {
     const out = this.#run(["delete", ...(force ? ["--force"] : []), id], true);
     if (out.status !== 0 && !/does not exist|not exist/.test(out.stderr)) throw new RuncError(["delete", id], out.stderr);
+  }
+
+  /**
+   * For a container whose `runc run --keep` has ended: what `runc delete` does for a stopped
+   * container — remove its cgroups and runc's state directory — without a runc process (~7 ms
+   * of every `run --rm`). A cgroup that will not go falls back to `runc delete --force`.
+   */
+  removeStopped(id: string, cgroupsPath: string | undefined): void {
+    if (cgroupsPath !== undefined && removeCgroups(cgroupsPath).length > 0) {
+      this.delete(id, true);
+      return;
+    }
+    rmSync(`${this.root}/${id}`, { recursive: true, force: true });
   }
 
   /** `runc events --stats` of a running container. */

@@ -157,7 +157,9 @@ describe("berth tag, rmi, image prune, and errors", () => {
 
   it("reports mistakes on one line with exit code 125 for usage and 1 for failures", () => {
     const cases: [string[], number, RegExp][] = [
-      [["rmi"], 125, /^berth rmi: Not enough non-option arguments/],
+      [["rmi"], 125, /^berth rmi: missing argument <images\.\.>\nSee 'berth rmi --help'\.\n$/],
+      [["ps", "--all=yes"], 125, /^berth ps: option --all takes no value\n/],
+      [["stop", "-t", "soon", "x"], 125, /^berth stop: --time "soon": a number is needed\n/],
       [["images", "--format", "yaml"], 125, /^berth images: --format "yaml": use "table" or "json"/],
       [["frobnicate"], 125, /^berth: unknown command "frobnicate": run 'berth help' for the list\n$/],
       [["tag", "ghost", "x"], 1, /^berth tag: no such image "ghost:latest": see 'berth images'\n$/],

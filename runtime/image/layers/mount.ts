@@ -14,7 +14,7 @@
  */
 import { mkdirSync } from "node:fs";
 import {
-  sys, hasErrno, AT_FDCWD, FSCONFIG_CMD_CREATE, FSCONFIG_SET_STRING, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC,
+  sys, hasErrno, AT_FDCWD, FSCONFIG_CMD_CREATE, FSCONFIG_SET_FLAG, FSCONFIG_SET_STRING, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC,
   MNT_DETACH, MOVE_MOUNT_F_EMPTY_PATH,
 } from "../../../native/index.ts";
 
@@ -27,6 +27,12 @@ export interface RootfsLayout {
   work: string;
   /** Where the root filesystem appears; created if missing. */
   target: string;
+  /**
+   * overlayfs's `volatile`: no syncs to the upper filesystem, so the unmount does not wait for
+   * a journal commit (measured 20–90 ms of a busy disk). The upper layer is not crash-safe then:
+   * for containers that are removed when they stop (`--rm`).
+   */
+  volatile?: boolean;
 }
 
 /** The legacy mount(2) options page. */
@@ -66,6 +72,7 @@ function mountWithFsconfig(layout: RootfsLayout): void {
     sys.fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", layout.upper, 0);
     sys.fsconfig(fs, FSCONFIG_SET_STRING, "workdir", layout.work, 0);
     for (const [key, value] of FIXED_OPTIONS) sys.fsconfig(fs, FSCONFIG_SET_STRING, key, value, 0);
+    if (layout.volatile) sys.fsconfig(fs, FSCONFIG_SET_FLAG, "volatile", null, 0);
     sys.fsconfig(fs, FSCONFIG_CMD_CREATE, null, null, 0);
     const mnt = sys.fsmount(fs, FSMOUNT_CLOEXEC, 0);
     try {
@@ -90,6 +97,7 @@ function legacyOptions(layout: RootfsLayout): string {
     `upperdir=${escape(layout.upper)}`,
     `workdir=${escape(layout.work)}`,
     ...FIXED_OPTIONS.map(([k, v]) => `${k}=${v}`),
+    ...(layout.volatile ? ["volatile"] : []),
   ].join(",");
 }
 
