@@ -30,8 +30,9 @@ export class ResultCache {
     return `${this.dir}/${network}-${containerId}-${ifname}`;
   }
 
+  /** Atomic, not fsynced (as libcni's): an entry describes kernel state that a power loss wipes anyway. */
   write(entry: CacheEntry): void {
-    writeFileAtomic(this.#file(entry.networkName, entry.containerId, entry.ifName), JSON.stringify(entry), { mode: 0o600, mkdirMode: 0o700 });
+    writeFileAtomic(this.#file(entry.networkName, entry.containerId, entry.ifName), JSON.stringify(entry), { mode: 0o600, mkdirMode: 0o700, durable: false });
   }
 
   /** The entry, undefined when there is none; a corrupt file is removed and counts as none (cni#1072). */

@@ -47,6 +47,7 @@ describe("requests", () => {
   it("dumps one family: an nfgenmsg alone", () => {
     expect(hex(encodeConntrackDump(4))).toBe("02000000");
     expect(hex(encodeConntrackDump(6))).toBe("0a000000");
+    expect(hex(encodeConntrackDump("all"))).toBe("00000000");
   });
 
   it("deletes by original tuple and id (hand-built from nfnetlink_conntrack.h)", () => {

@@ -98,8 +98,9 @@ function withHead(family: 4 | 6, attrs: readonly Attr[]): Uint8Array {
 }
 
 /** The payload of an IPCTNL_MSG_CT_GET dump of one family's entries. */
-export function encodeConntrackDump(family: 4 | 6): Uint8Array {
-  return withHead(family, []);
+/** A dump request of one family's entries, or of every family's (`"all"`: AF_UNSPEC). */
+export function encodeConntrackDump(family: 4 | 6 | "all"): Uint8Array {
+  return family === "all" ? encodeNfGenMsg(0) : withHead(family, []);
 }
 
 function tupleAttr(type: number, family: 4 | 6, protocol: number, t: ConntrackTuple): Attr {

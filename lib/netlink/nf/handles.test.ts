@@ -118,6 +118,25 @@ describe("ConntrackHandle.delete", () => {
     expect(h.delete({ family: 4, protocol: "udp" })).toBe(0);
   });
 
+  it("finds the entries of several filters, of both families, with one dump of every family", () => {
+    const v6 = (id: number, dstPort: number): ConntrackFlow => ({
+      family: 6,
+      protocol: "tcp",
+      orig: { src: "fd00::1", dst: "fd00::2", srcPort: 40000 + id, dstPort },
+      reply: { src: "fd00::2", dst: "fd00::1", srcPort: dstPort, dstPort: 40000 + id },
+      status: 0,
+      id,
+    });
+    const kernel = new FakeConntrack([flow(1, "tcp", 80), v6(2, 80), flow(3, "udp", 80), v6(4, 81)].map(entry));
+    const h = new ConntrackHandle(kernel);
+    const filters = [{ family: 4, protocol: "tcp", origDstPort: 80 }, { family: 6, protocol: "tcp", origDstPort: 80 }] as const;
+    expect(h.deleteAny(filters)).toBe(2);
+    expect(kernel.entries.map(FakeConntrack.idOf)).toEqual([3, 4]);
+    expect(kernel.dumpFamilies).toEqual([0]);
+    h.delete({ family: 4, protocol: "udp" });
+    expect(kernel.dumpFamilies).toEqual([0, 2]);
+  });
+
   it("lists decoded entries that match", () => {
     const h = new ConntrackHandle(new FakeConntrack([flow(1, "udp", 53), flow(3, "tcp", 53)].map(entry)));
     expect(h.list({ family: 4, protocol: "tcp" })).toEqual([{ ...flow(3, "tcp", 53), reply: flow(3, "tcp", 53).orig }]);

@@ -125,6 +125,8 @@ export class FakeNfTables extends FakeKernel {
 export class FakeConntrack extends FakeKernel {
   entries: Uint8Array[];
   readonly vanishing = new Set<number>();
+  /** The nfgen family of each dump asked for (0: every family). */
+  readonly dumpFamilies: number[] = [];
 
   constructor(entries: Uint8Array[]) {
     super();
@@ -138,6 +140,7 @@ export class FakeConntrack extends FakeKernel {
   protected handle(messages: NetlinkMessage[]): void {
     for (const m of messages) {
       if ((m.type & 0xff) === IPCTNL_MSG_CT_GET) {
+        this.dumpFamilies.push(m.payload[0] ?? -1);
         for (const e of this.entries) this.queue.push(encodeMessage({ type: 0x0100, flags: NLM_F_MULTI, seq: m.seq, pid: 0 }, e));
         this.queue.push(encodeMessage({ type: NLMSG_DONE, flags: NLM_F_MULTI, seq: m.seq, pid: 0 }, new Uint8Array(4)));
       } else if ((m.type & 0xff) === IPCTNL_MSG_CT_DELETE) {
