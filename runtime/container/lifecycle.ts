@@ -103,7 +103,7 @@ export async function createContainer(rt: Runtime, req: CreateRequest): Promise<
     await attachNetwork(rt.net, rec, dir, req.extraHosts, shared);
     mark("network attached");
     rt.containers.write(rec);
-    allowLinkedPairs(rt.net, rec, rec.hostConfig.links.map((l) => rt.containers.get(l.name)));
+    await allowLinkedPairs(rt.net, rec, rec.hostConfig.links.map((l) => rt.containers.get(l.name)));
     const dns = dnsDir(dir);
     const spec = buildSpec({
       id,

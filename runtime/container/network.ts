@@ -6,7 +6,6 @@
  */
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { containerResolv, formatHosts, formatResolvConf, hostsEntries, parseHostEntry, readHostResolv, writeInPlace } from "../../lib/dns/index.ts";
-import { allowLinks, release } from "../../lib/firewall/index.ts";
 import { openHandle } from "../../lib/netlink/index.ts";
 import { createNamedNetns, deleteNamedNetns, pathExists } from "../../lib/netns/index.ts";
 import { CniRuntime, inProcessRunner } from "../cni/index.ts";
@@ -158,7 +157,7 @@ const linkOwner = (id: string) => `link/${id}`;
  * docker --link on an icc=false network: the client may reach exactly the target's exposed ports
  * (elements of berth's fw_links4 set, owned by the client container, removed with it).
  */
-export function allowLinkedPairs(ctx: NetworkContext, rec: ContainerRecord, targets: ContainerRecord[]): void {
+export async function allowLinkedPairs(ctx: NetworkContext, rec: ContainerRecord, targets: ContainerRecord[]): Promise<void> {
   const client = containerAddress(rec);
   if (client === undefined || targets.length === 0) return;
   const links = targets.flatMap((t) => {
@@ -170,11 +169,14 @@ export function allowLinkedPairs(ctx: NetworkContext, rec: ContainerRecord, targ
     });
   });
   if (links.length === 0) return;
+  // lib/firewall is loaded only by containers that have links (most commands never need it).
+  const { allowLinks } = await import("../../lib/firewall/index.ts");
   allowLinks(linkOwner(rec.id), { container: rec.id, name: rec.name }, links, { stateDir: ctx.networks.stateDir });
 }
 
 /** Drop the container's link exceptions (nothing to do when it had none). */
-export function releaseLinkedPairs(ctx: NetworkContext, rec: ContainerRecord): void {
+export async function releaseLinkedPairs(ctx: NetworkContext, rec: ContainerRecord): Promise<void> {
   if (rec.hostConfig.links.length === 0) return;
+  const { release } = await import("../../lib/firewall/index.ts");
   release(linkOwner(rec.id), { stateDir: ctx.networks.stateDir });
 }

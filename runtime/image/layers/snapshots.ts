@@ -16,7 +16,6 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { FileLock, LockTimeoutError } from "../../../lib/store/index.ts";
 import { LayerError } from "./errors.ts";
-import { unpackLayer } from "./unpack.ts";
 
 /** A layer as the image code hands it over: its diff ID and a way to read it (compressed or not). */
 export interface LayerSource {
@@ -107,6 +106,8 @@ async function makeSnapshot(
     const tmp = `${base}/.tmp-${hex}-${process.pid}-${randomBytes(4).toString("hex")}`;
     mkdirSync(tmp, { mode: 0o700 });
     try {
+      // The unpacker (tar reader, decompressors) is loaded only when a layer is not unpacked yet.
+      const { unpackLayer } = await import("./unpack.ts");
       const stats = await unpackLayer(layer.open(), `${tmp}/fs`, {
         layer: layer.diffId,
         lowers,
