@@ -30,6 +30,24 @@ describe("berth run", () => {
     expect(b.leftovers()).toEqual([]);
   });
 
+  it("BERTH_TRACE=1 prints the time of each phase on stderr, in order; stdout stays the container's", () => {
+    process.env.BERTH_TRACE = "1";
+    let out;
+    try {
+      out = b.berth(["run", "--rm", "--net=none", "busybox", "echo", "traced"]);
+    } finally {
+      delete process.env.BERTH_TRACE;
+    }
+    expect(out.status).toBe(0);
+    expect(out.stdout).toBe("traced\n");
+    const phases = [...out.stderr.matchAll(/^berth trace +([\d.]+) ms {2}(.+)$/gm)].map((m) => ({ at: Number(m[1]), what: m[2] }));
+    const names = phases.map((p) => p.what);
+    for (const phase of ["command parsed", "rootfs mounted", "network attached", "runc run", "runc run exited", "torn down"]) expect(names).toContain(phase);
+    expect(names.indexOf("rootfs mounted")).toBeLessThan(names.indexOf("runc run exited"));
+    expect(phases.map((p) => p.at)).toEqual(phases.map((p) => p.at).sort((x, y) => x - y));
+    expect(b.leftovers()).toEqual([]);
+  });
+
   it("-i gives the container berth's stdin; -e, -w and -u set its environment, directory and user", () => {
     expect(b.berth(["run", "--rm", "-i", "busybox", "cat"], "hello through stdin\n").stdout).toBe("hello through stdin\n");
     const out = b.ok(["run", "--rm", "-e", "GREETING=hi", "-w", "/www", "-u", "nobody", "busybox", "sh", "-c", "echo $GREETING; pwd; id -u"]);
