@@ -166,14 +166,18 @@ export const plugin: Plugin<BridgeConfig> = {
     const key = keyOf(ctx);
     const records = store(ctx);
     const record = records.read<BridgeResources>(key);
+    // The network's masquerade first when this is its last attachment (others than this one
+    // count): deleting nf_tables objects and deleting the veth each wait for an RCU grace
+    // period, and in this order the two waits overlap.
+    if (ctx.conf.ipMasq || record?.resources.masquerade) {
+      const others = () => records.list(ctx.conf.name).some((k) => k.containerId !== key.containerId || k.ifname !== key.ifname);
+      await releaseMasqueradeIfUnused(ctx.conf.name, ctx.conf.stateDir, others, ctx.log, ctx.conf.ipMasqBackend);
+    }
     // Links first, then the address (an address must not be handed out while still configured).
     teardownVeth(ctx.log, key, record, ctx.env.netns);
     if (record?.resources.macspoofchk || ctx.conf.macspoofchk) await disableMacSpoofCheck(ctx.conf.stateDir, key);
     if (ctx.conf.ipamType !== undefined) await ctx.ipam("DEL");
     records.remove(key);
-    if (ctx.conf.ipMasq || record?.resources.masquerade) {
-      await releaseMasqueradeIfUnused(ctx.conf.name, ctx.conf.stateDir, () => records.list(ctx.conf.name).length > 0, ctx.log, ctx.conf.ipMasqBackend);
-    }
   },
 
   async check(ctx) {

@@ -7,8 +7,8 @@
 import { existsSync } from "node:fs";
 import { FirewallError } from "./errors.ts";
 import { applyPolicy, missingElements, ownedBy, reapplyAll, release, releasePolicy, publishPorts } from "./firewall.ts";
-import { childProcess, nftList } from "./nft/exec.ts";
-import { TABLE } from "./skeleton.ts";
+import { childProcess } from "./nft/exec.ts";
+import { chainExists } from "./nft/netlink-chains.ts";
 import { ensureMasquerade, masqueradePresent, removeMasquerade } from "./masquerade.ts";
 import { renderElement } from "./nft/values.ts";
 import type { BackendName, FirewallBackend } from "./backend-interface.ts";
@@ -29,7 +29,7 @@ export const nftablesBackend: FirewallBackend = {
     // A policy owner's chains: named by the fw_from element's jump target.
     for (const e of ownedBy(owner, ctx)?.elements ?? []) {
       const chain = e.set === "fw_from" && !Array.isArray(e.data) ? e.data?.chain : undefined;
-      if (chain !== undefined && nftList(["chain", "inet", TABLE, chain]) === undefined) missing.push(`chain ${chain}`);
+      if (chain !== undefined && !chainExists(chain)) missing.push(`chain ${chain}`);
     }
     return missing;
   },

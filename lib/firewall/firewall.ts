@@ -1,19 +1,22 @@
 /**
  * lib/firewall's interface: plain, serialisable requests in; one atomic transaction each out.
- * The table's shape (skeleton, a network's chains) goes in through `nft -f`, once per boot;
- * per-container work is elements, sent over nfnetlink and owned in the state store
- * (ownership.ts) under one lock.
+ * The table's skeleton goes in through `nft -f`, once per boot; a network's chains go in over
+ * nfnetlink once the skeleton is there (as script text to an injected `apply`); per-container
+ * work is elements, sent over nfnetlink and owned in the state store (ownership.ts) under one
+ * lock.
  */
 import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { FileLock, bootId, writeFileAtomic } from "../store/index.ts";
 import { nftApply, nftList } from "./nft/exec.ts";
+import { applyChains, chainExists, removeChains } from "./nft/netlink-chains.ts";
 import { NftNetlinkWriter } from "./nft/netlink-writer.ts";
+import { type NetworkChains, renderChainsScript, renderRemovalScript } from "./nft/network-chains.ts";
 import { NftScriptWriter, renderElementChanges } from "./nft/script-writer.ts";
 import { type NftElement, renderElement } from "./nft/values.ts";
 import { ElementOwnership, type ElementWriter, type OwnedState } from "./ownership.ts";
-import { type NetworkPolicy, policyElements, policyNames, renderPolicy } from "./policy.ts";
+import { type NetworkPolicy, policyChains, policyElements, policyNames, policyObjects } from "./policy.ts";
 import { type PublishRequest, portState } from "./portmap.ts";
-import { TABLE, declarationsOf, ensureSkeleton, firewallDir, markSkeletonApplied, renderSkeleton, withSkeleton } from "./skeleton.ts";
+import { TABLE, declarationsOf, ensureSkeleton, firewallDir, markSkeletonApplied, pendingSkeleton, renderSkeleton, withSkeleton } from "./skeleton.ts";
 import { recordedMasquerades, renderMasquerade, restampMasquerades } from "./masquerade.ts";
 
 export interface FirewallContext {
@@ -41,9 +44,10 @@ interface ScriptRecord {
 
 /**
  * Apply a network-level script (its chains) unless this very script was applied in this boot.
- * The caller holds the firewall lock.
+ * With `viaNetlink`, that is how it goes once the skeleton is in place (the script then only
+ * serves as the record, for the no-op check and repair). The caller holds the firewall lock.
  */
-export function ensureScript(stateDir: string, network: string, name: string, script: string, apply: (s: string) => void): boolean {
+export function ensureScript(stateDir: string, network: string, name: string, script: string, apply: (s: string) => void, viaNetlink?: () => void): boolean {
   const file = `${firewallDir(stateDir)}/scripts/${name}.json`;
   const boot = bootId();
   try {
@@ -52,12 +56,26 @@ export function ensureScript(stateDir: string, network: string, name: string, sc
   } catch {
     // Not applied yet.
   }
-  // The table's skeleton goes in with the first network of this boot: one transaction.
-  const full = withSkeleton(stateDir, script);
-  apply(full.script);
-  if (full.skeleton) markSkeletonApplied(stateDir);
+  if (viaNetlink !== undefined && pendingSkeleton(stateDir) === "") {
+    viaNetlink();
+  } else {
+    // The table's skeleton goes in with the first network of this boot: one transaction.
+    const full = withSkeleton(stateDir, script);
+    apply(full.script);
+    if (full.skeleton) markSkeletonApplied(stateDir);
+  }
   writeFileAtomic(file, `${JSON.stringify({ name, network, script, bootId: boot })}\n`, { mode: 0o600, mkdirMode: 0o700, durable: false });
   return true;
+}
+
+/**
+ * Make sure a network's chains are in place (once per boot, by the record): over nfnetlink by
+ * default, as script text when the context injects `apply`. The caller holds the firewall lock.
+ */
+export function ensureNetworkChains(ctx: FirewallContext, name: string, chains: NetworkChains): boolean {
+  const script = renderChainsScript(chains);
+  if (ctx.apply !== undefined) return ensureScript(ctx.stateDir, chains.network, name, script, ctx.apply);
+  return ensureScript(ctx.stateDir, chains.network, name, script, nftApply, () => applyChains(chains));
 }
 
 /** Publish a container's ports (replacing what the same owner published before). */
@@ -72,9 +90,9 @@ export function publishPorts(req: PublishRequest, ctx: FirewallContext): OwnedSt
 
 /** Put one host-side interface of a network under the network's policy. */
 export function applyPolicy(owner: string, info: Record<string, string>, policy: NetworkPolicy, iface: string, ctx: FirewallContext): OwnedState {
-  const { apply, writer, owners } = parts(ctx);
+  const { writer, owners } = parts(ctx);
   using _lock = owners.lock();
-  ensureScript(ctx.stateDir, policy.network, policyNames(policy.network).from, renderPolicy(policy), apply);
+  ensureNetworkChains(ctx, policyNames(policy.network).from, policyChains(policy));
   const state: OwnedState = { info, elements: policyElements(policy.network, iface), ports: [] };
   owners.commit(owner, state, writer);
   return state;
@@ -131,7 +149,7 @@ export function release(owner: string, ctx: FirewallContext): boolean {
  * too, so a host without containers is back to the bare skeleton.
  */
 export function releasePolicy(owner: string, network: string, ownerPrefix: string, ctx: FirewallContext): boolean {
-  const { apply, writer, owners } = parts(ctx);
+  const { writer, owners } = parts(ctx);
   using _lock = owners.lock();
   const held = owners.release(owner, writer);
   if (owners.owners(ownerPrefix).length > 0) return held;
@@ -142,9 +160,8 @@ export function releasePolicy(owner: string, network: string, ownerPrefix: strin
   } catch {
     return held;
   }
-  if (nftList(["chain", "inet", TABLE, names.from]) !== undefined) {
-    apply(`delete chain inet ${TABLE} ${names.from}\ndelete chain inet ${TABLE} ${names.to}\ndelete set inet ${TABLE} ${names.ifaces}\n`);
-  }
+  if (ctx.apply === undefined) removeChains(policyObjects(network));
+  else if (chainExists(names.from)) ctx.apply(renderRemovalScript(policyObjects(network)));
   rmSync(file, { force: true });
   return held;
 }

@@ -3,14 +3,20 @@
  * does not grow with containers: the skeleton's postrouting rules dispatch through a verdict map
  * keyed by source prefix to a chain per network, whose rules masquerade traffic leaving the
  * network's subnets (not to the subnets themselves, and not multicast). Each network is applied
- * as one atomic `nft -f` transaction, once: later calls find the request recorded in the state
- * directory and change nothing.
+ * as one atomic transaction, once: later calls find the request recorded in the state directory
+ * and change nothing. The transaction goes over nfnetlink once the skeleton is in place (no
+ * `nft` process), through `nft -f` with the skeleton for the first network of a boot, and as
+ * script text to an injected `apply` (tests).
  */
 import { readdirSync, readFileSync, rmSync } from "node:fs";
-import { cidrNetwork, formatCidr, parseCidr } from "../ip/index.ts";
+import { cidrNetwork, formatCidr, formatIp, parseCidr } from "../ip/index.ts";
+import type { NftRuleSpec } from "../netlink/index.ts";
 import { FileLock, bootId, writeFileAtomic } from "../store/index.ts";
-import { nftApply, nftList } from "./nft/exec.ts";
-import { TABLE, firewallDir, markSkeletonApplied, withSkeleton } from "./skeleton.ts";
+import { nftApply } from "./nft/exec.ts";
+import { applyChains, chainExists, chainsPresent, removeChains } from "./nft/netlink-chains.ts";
+import { type NetworkChains, renderChainsScript, renderRemovalScript } from "./nft/network-chains.ts";
+import type { NftElement } from "./nft/values.ts";
+import { TABLE, firewallDir, markSkeletonApplied, pendingSkeleton, withSkeleton } from "./skeleton.ts";
 
 /** A plain, serialisable request: masquerade what leaves `subnets` of `network`. */
 export interface MasqueradeRequest {
@@ -25,25 +31,38 @@ export function masqueradeChain(network: string): string {
   return `masq_${network.replace(/[^A-Za-z0-9_]/g, "_").slice(0, 40)}_${h.toString(16).padStart(8, "0")}`;
 }
 
-/** The nft script for one network: the shared table, chains and maps, then the network's chain. */
-export function renderMasquerade(req: MasqueradeRequest): string {
+/** A network's masquerade as data: one chain, a rule per subnet, a dispatch element per subnet. */
+export function masqueradeChains(req: MasqueradeRequest): NetworkChains {
   const chain = masqueradeChain(req.network);
   const subnets = req.subnets.map((s) => cidrNetwork(parseCidr(s)));
-  const v4 = subnets.filter((s) => s.ip.family === 4).map(formatCidr);
-  const v6 = subnets.filter((s) => s.ip.family === 6).map(formatCidr);
-  const lines = [
-    // Declared in the table block: nft 1.0.6 cannot point a map element at a chain made by a
-    // separate "add chain" in the same transaction.
-    `table inet ${TABLE} {`,
-    `  chain ${chain} { }`,
-    `}`,
-    `flush chain inet ${TABLE} ${chain}`,
-  ];
-  for (const s of v4) lines.push(`add rule inet ${TABLE} ${chain} ip saddr ${s} ip daddr != ${s} ip daddr != 224.0.0.0/4 masquerade comment "berth:${req.network}"`);
-  for (const s of v6) lines.push(`add rule inet ${TABLE} ${chain} ip6 saddr ${s} ip6 daddr != ${s} ip6 daddr != ff00::/8 masquerade comment "berth:${req.network}"`);
-  for (const s of v4) lines.push(`add element inet ${TABLE} masq_v4 { ${s} : jump ${chain} }`);
-  for (const s of v6) lines.push(`add element inet ${TABLE} masq_v6 { ${s} : jump ${chain} }`);
-  return `${lines.join("\n")}\n`;
+  const v4 = subnets.filter((s) => s.ip.family === 4);
+  const v6 = subnets.filter((s) => s.ip.family === 6);
+  const rule = (subnet: string, multicast: string): NftRuleSpec => ({
+    matches: [
+      { match: "saddr", op: "==", prefix: subnet },
+      { match: "daddr", op: "!=", prefix: subnet },
+      { match: "daddr", op: "!=", prefix: multicast },
+    ],
+    action: { action: "masquerade" },
+    comment: `berth:${req.network}`,
+  });
+  const dispatch = (set: "masq_v4" | "masq_v6", s: (typeof subnets)[number]): NftElement => ({
+    set,
+    key: [s.ip.family === 4 ? { type: "ipv4_addr", value: formatIp(s.ip) } : { type: "ipv6_addr", value: formatIp(s.ip) }],
+    prefix: s.prefix,
+    data: { verdict: "jump", chain },
+  });
+  return {
+    network: req.network,
+    sets: [],
+    chains: [{ name: chain, rules: [...v4.map((s) => rule(formatCidr(s), "224.0.0.0/4")), ...v6.map((s) => rule(formatCidr(s), "ff00::/8"))] }],
+    dispatch: [...v4.map((s) => dispatch("masq_v4", s)), ...v6.map((s) => dispatch("masq_v6", s))],
+  };
+}
+
+/** The nft script for one network: its chain (declared in a table block), rules and dispatch elements. */
+export function renderMasquerade(req: MasqueradeRequest): string {
+  return renderChainsScript(masqueradeChains(req));
 }
 
 function sameRequest(a: MasqueradeRequest, b: MasqueradeRequest): boolean {
@@ -52,10 +71,12 @@ function sameRequest(a: MasqueradeRequest, b: MasqueradeRequest): boolean {
 
 /**
  * Make sure `req` is in place: a no-op (one small file read) when this very request was applied
- * before, else one nft transaction under the firewall lock, recorded in `stateDir/.firewall/`.
+ * before, else one transaction under the firewall lock, recorded in `stateDir/.firewall/`.
  * A network that grows a subnet is applied again with all of them. Returns true when it applied.
+ * Without `apply`, the change goes over nfnetlink (through `nft -f` with the skeleton when this
+ * boot's kernel lacks it); with it, `apply` gets the script.
  */
-export function ensureMasquerade(given: MasqueradeRequest, stateDir: string, apply: (script: string) => void = nftApply): boolean {
+export function ensureMasquerade(given: MasqueradeRequest, stateDir: string, apply?: (script: string) => void): boolean {
   // Containers' addresses ("10.88.0.7/24") name their subnets ("10.88.0.0/24"): compare those.
   const req = { network: given.network, subnets: [...new Set(given.subnets.map((s) => formatCidr(cidrNetwork(parseCidr(s)))))] };
   const dir = firewallDir(stateDir);
@@ -76,11 +97,15 @@ export function ensureMasquerade(given: MasqueradeRequest, stateDir: string, app
   const before = recorded();
   if (covers(before)) return false;
   const merged: MasqueradeRequest = { network: req.network, subnets: [...new Set([...(before?.subnets ?? []), ...req.subnets])].sort() };
-  // The table's skeleton goes in with the first network of this boot: one transaction.
-  const { script, skeleton } = withSkeleton(stateDir, renderMasquerade(merged));
-  apply(script);
-  if (skeleton) markSkeletonApplied(stateDir);
-  if (before === undefined || !sameRequest(before, merged)) writeFileAtomic(file, `${JSON.stringify({ ...merged, bootId: boot })}\n`, { mode: 0o600, mkdirMode: 0o700 });
+  if (apply === undefined && pendingSkeleton(stateDir) === "") {
+    applyChains(masqueradeChains(merged));
+  } else {
+    // The table's skeleton goes in with the first network of this boot: one transaction.
+    const { script, skeleton } = withSkeleton(stateDir, renderMasquerade(merged));
+    (apply ?? nftApply)(script);
+    if (skeleton) markSkeletonApplied(stateDir);
+  }
+  if (before === undefined || !sameRequest(before, merged)) writeFileAtomic(file, `${JSON.stringify({ ...merged, bootId: boot })}\n`, { mode: 0o600, mkdirMode: 0o700, durable: false });
   return true;
 }
 
@@ -90,7 +115,7 @@ export function ensureMasquerade(given: MasqueradeRequest, stateDir: string, app
  * writes its attachment record before it ensures the masquerade, so it either is seen here or
  * finds the record gone and applies again.
  */
-export function removeMasquerade(network: string, stateDir: string, stillUsed: () => boolean, apply: (script: string) => void = nftApply): boolean {
+export function removeMasquerade(network: string, stateDir: string, stillUsed: () => boolean, apply?: (script: string) => void): boolean {
   const dir = firewallDir(stateDir);
   const file = `${dir}/masq-${masqueradeChain(network)}.json`;
   using _lock = FileLock.acquire(`${dir}/.lock`);
@@ -101,19 +126,16 @@ export function removeMasquerade(network: string, stateDir: string, stillUsed: (
     return false;
   }
   if (stillUsed()) return false;
-  const chain = masqueradeChain(network);
-  const v4 = rec.subnets.filter((s) => !s.includes(":"));
-  const v6 = rec.subnets.filter((s) => s.includes(":"));
-  if (nftList(["chain", "inet", TABLE, chain]) !== undefined) {
-    const lines = [
-      ...(v4.length > 0 ? [`delete element inet ${TABLE} masq_v4 { ${v4.join(", ")} }`] : []),
-      ...(v6.length > 0 ? [`delete element inet ${TABLE} masq_v6 { ${v6.join(", ")} }`] : []),
-      `delete chain inet ${TABLE} ${chain}`,
-    ];
+  const chains = masqueradeChains({ network, subnets: rec.subnets });
+  if (apply === undefined) {
+    // One transaction; elements or a chain already gone (a flushed ruleset) are skipped.
+    removeChains(chains);
+  } else if (chainExists(masqueradeChain(network))) {
     try {
-      apply(`${lines.join("\n")}\n`);
+      apply(renderRemovalScript(chains));
     } catch {
       // Elements already gone (a flush): the chain alone.
+      const chain = masqueradeChain(network);
       apply(`flush chain inet ${TABLE} ${chain}\ndelete chain inet ${TABLE} ${chain}\n`);
     }
   }
@@ -150,9 +172,7 @@ export function restampMasquerades(stateDir: string, requests: readonly Masquera
   }
 }
 
-/** Whether the network's masquerade chain holds its rules (for CHECK); reads the live ruleset. */
+/** Whether the network's masquerade chain holds the rules of `req`'s subnets (for CHECK); reads the live ruleset. */
 export function masqueradePresent(req: MasqueradeRequest): boolean {
-  const out = nftList(["chain", "inet", TABLE, masqueradeChain(req.network)]);
-  if (out === undefined) return false;
-  return req.subnets.every((s) => out.includes(`saddr ${formatCidr(cidrNetwork(parseCidr(s)))}`));
+  return chainsPresent(masqueradeChains(req));
 }

@@ -5,8 +5,9 @@
  * (from it, to it) and a set of its host-side interfaces; attachments add their interface to the
  * dispatch maps as elements, so rules grow with networks, never with containers.
  */
+import type { NftRuleSpec } from "../netlink/index.ts";
+import { type NetworkChains, renderChainsScript } from "./nft/network-chains.ts";
 import type { NftElement } from "./nft/values.ts";
-import { TABLE } from "./skeleton.ts";
 
 export interface NetworkPolicy {
   network: string;
@@ -29,23 +30,33 @@ export function policyNames(network: string): { from: string; to: string; ifaces
   return { from: `fwf_${id}`, to: `fwt_${id}`, ifaces: `fwi_${id}` };
 }
 
-/** The network's chains and interface set (a network changing policy is rewritten in place). */
-export function renderPolicy(p: NetworkPolicy): string {
+/** The network's chains and interface set as data (a network changing policy is rewritten in place). */
+export function policyChains(p: NetworkPolicy): NetworkChains {
   const n = policyNames(p.network);
-  const from = [`oifname @${n.ifaces} ${p.icc ? "accept" : "drop"}`, ...(p.internal ? ["drop"] : [])];
-  const to = [...(p.internal ? ["drop"] : []), ...(p.isolate ? ["iifname @fw_all drop"] : [])];
-  const lines = [
-    `table inet ${TABLE} {`,
-    `  set ${n.ifaces} { type ifname; }`,
-    `  chain ${n.from} { }`,
-    `  chain ${n.to} { }`,
-    "}",
-    `flush chain inet ${TABLE} ${n.from}`,
-    `flush chain inet ${TABLE} ${n.to}`,
-    ...from.map((r) => `add rule inet ${TABLE} ${n.from} ${r} comment "berth:${p.network}"`),
-    ...to.map((r) => `add rule inet ${TABLE} ${n.to} ${r} comment "berth:${p.network}"`),
-  ];
-  return `${lines.join("\n")}\n`;
+  const comment = `berth:${p.network}`;
+  const verdict = (v: "accept" | "drop", matches: NftRuleSpec["matches"] = []): NftRuleSpec => ({ matches, action: { action: "verdict", verdict: { verdict: v } }, comment });
+  const from = [verdict(p.icc ? "accept" : "drop", [{ match: "oifname", op: "==", set: n.ifaces }]), ...(p.internal ? [verdict("drop")] : [])];
+  const to = [...(p.internal ? [verdict("drop")] : []), ...(p.isolate ? [verdict("drop", [{ match: "iifname", op: "==", set: "fw_all" }])] : [])];
+  return {
+    network: p.network,
+    sets: [{ name: n.ifaces, key: "ifname" }],
+    chains: [
+      { name: n.from, rules: from },
+      { name: n.to, rules: to },
+    ],
+    dispatch: [],
+  };
+}
+
+/** The network's policy as an nft script. */
+export function renderPolicy(p: NetworkPolicy): string {
+  return renderChainsScript(policyChains(p));
+}
+
+/** What removing a network's policy takes away: its chains and interface set (no rules needed). */
+export function policyObjects(network: string): Pick<NetworkChains, "sets" | "chains" | "dispatch"> {
+  const n = policyNames(network);
+  return { sets: [{ name: n.ifaces, key: "ifname" }], chains: [{ name: n.from, rules: [] }, { name: n.to, rules: [] }], dispatch: [] };
 }
 
 /** The elements that put one host-side interface under its network's policy. */

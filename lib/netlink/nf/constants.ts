@@ -28,7 +28,15 @@ export const NFPROTO_BRIDGE = 7;
 export const NFPROTO_IPV6 = 10;
 
 // nf_tables.h: enum nf_tables_msg_types (the ones berth sends)
+export const NFT_MSG_NEWCHAIN = 3;
+export const NFT_MSG_GETCHAIN = 4;
+export const NFT_MSG_DELCHAIN = 5;
+export const NFT_MSG_NEWRULE = 6;
+export const NFT_MSG_GETRULE = 7;
+export const NFT_MSG_DELRULE = 8;
+export const NFT_MSG_NEWSET = 9;
 export const NFT_MSG_GETSET = 10;
+export const NFT_MSG_DELSET = 11;
 export const NFT_MSG_NEWSETELEM = 12;
 export const NFT_MSG_GETSETELEM = 13;
 export const NFT_MSG_DELSETELEM = 14;
@@ -51,6 +59,95 @@ export const NFTA_SET_KEY_TYPE = 4;
 export const NFTA_SET_KEY_LEN = 5;
 export const NFTA_SET_DATA_TYPE = 6;
 export const NFTA_SET_DATA_LEN = 7;
+export const NFTA_SET_ID = 10;
+export const NFTA_SET_USERDATA = 13;
+
+/**
+ * nft's userdata on a set (libnftnl's enum nftnl_udata_set_types): TLVs of one type byte, one
+ * length byte, then the value. nft 1.0.6 writes the key's byte order (a host-order u32 of
+ * nft's enum byteorder) on every set it declares; `nft list` reads it back to print keys.
+ */
+export const NFTNL_UDATA_SET_KEYBYTEORDER = 0;
+export const NFT_BYTEORDER_HOST_ENDIAN = 1;
+export const NFT_BYTEORDER_BIG_ENDIAN = 2;
+
+// enum nft_chain_attributes
+export const NFTA_CHAIN_TABLE = 1;
+export const NFTA_CHAIN_HANDLE = 2;
+export const NFTA_CHAIN_NAME = 3;
+export const NFTA_CHAIN_HOOK = 4;
+export const NFTA_CHAIN_POLICY = 5;
+export const NFTA_CHAIN_USE = 6;
+export const NFTA_CHAIN_TYPE = 7;
+export const NFTA_CHAIN_FLAGS = 10;
+
+// enum nft_rule_attributes
+export const NFTA_RULE_TABLE = 1;
+export const NFTA_RULE_CHAIN = 2;
+export const NFTA_RULE_HANDLE = 3;
+export const NFTA_RULE_EXPRESSIONS = 4;
+export const NFTA_RULE_USERDATA = 7;
+
+/** nft's userdata on a rule (libnftnl's NFTNL_UDATA_RULE_COMMENT): the comment, NUL-terminated. */
+export const NFTNL_UDATA_RULE_COMMENT = 0;
+/** Longest comment nft accepts (NFTNL_UDATA_COMMENT_MAXLEN), NUL included. */
+export const NFTNL_UDATA_COMMENT_MAXLEN = 128;
+
+// enum nft_expr_attributes
+export const NFTA_EXPR_NAME = 1;
+export const NFTA_EXPR_DATA = 2;
+
+// enum nft_registers: the verdict register and the first 16-byte data register
+export const NFT_REG_VERDICT = 0;
+export const NFT_REG_1 = 1;
+
+// enum nft_meta_attributes, enum nft_meta_keys (the ones berth matches)
+export const NFTA_META_DREG = 1;
+export const NFTA_META_KEY = 2;
+export const NFTA_META_SREG = 3;
+export const NFT_META_IIFNAME = 6;
+export const NFT_META_OIFNAME = 7;
+export const NFT_META_NFPROTO = 15;
+
+// enum nft_cmp_attributes, enum nft_cmp_ops
+export const NFTA_CMP_SREG = 1;
+export const NFTA_CMP_OP = 2;
+export const NFTA_CMP_DATA = 3;
+export const NFT_CMP_EQ = 0;
+export const NFT_CMP_NEQ = 1;
+
+// enum nft_payload_attributes, enum nft_payload_bases
+export const NFTA_PAYLOAD_DREG = 1;
+export const NFTA_PAYLOAD_BASE = 2;
+export const NFTA_PAYLOAD_OFFSET = 3;
+export const NFTA_PAYLOAD_LEN = 4;
+export const NFT_PAYLOAD_LL_HEADER = 0;
+export const NFT_PAYLOAD_NETWORK_HEADER = 1;
+export const NFT_PAYLOAD_TRANSPORT_HEADER = 2;
+
+// enum nft_bitwise_attributes (NFTA_BITWISE_OP absent means a mask-and-xor)
+export const NFTA_BITWISE_SREG = 1;
+export const NFTA_BITWISE_DREG = 2;
+export const NFTA_BITWISE_LEN = 3;
+export const NFTA_BITWISE_MASK = 4;
+export const NFTA_BITWISE_XOR = 5;
+export const NFTA_BITWISE_OP = 6;
+export const NFT_BITWISE_BOOL = 0;
+
+// enum nft_lookup_attributes, enum nft_lookup_flags
+export const NFTA_LOOKUP_SET = 1;
+export const NFTA_LOOKUP_SREG = 2;
+export const NFTA_LOOKUP_DREG = 3;
+export const NFTA_LOOKUP_SET_ID = 4;
+export const NFTA_LOOKUP_FLAGS = 5;
+export const NFT_LOOKUP_F_INV = 1;
+
+// enum nft_immediate_attributes
+export const NFTA_IMMEDIATE_DREG = 1;
+export const NFTA_IMMEDIATE_DATA = 2;
+
+// enum nft_masq_attributes
+export const NFTA_MASQ_FLAGS = 1;
 
 // enum nft_set_elem_flags
 export const NFT_SET_ELEM_INTERVAL_END = 0x1;

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { concatBytes } from "../wire/index.ts";
 import { ConntrackHandle } from "./conntrack-handle.ts";
 import { encodeConntrackDelete, type ConntrackFlow } from "./conntrack-wire.ts";
-import { NftElementError, NftHandle, type NftElementChange } from "./nft-handle.ts";
+import { NftElementError, NftHandle, NftObjectError, type NftElementChange } from "./nft-handle.ts";
 import * as cap from "./testdata/captured.ts";
 import { FakeConntrack, FakeNfTables } from "./testdata/fake-kernels.ts";
 import type { NftElement } from "./set-elements.ts";
@@ -73,6 +73,34 @@ describe("NftHandle.apply", () => {
     const { kernel, h } = nft();
     expect(() => h.apply([{ ...change("add", "10.0.0.1"), set: "nope" }])).toThrow(/set inet bt1 nope: ENOENT/);
     expect(kernel.datagrams.length).toBe(1);
+  });
+
+  it("transact: chains and elements in one batch; ignoreMissing skips a chain or a set already gone", () => {
+    const { kernel, h } = nft();
+    kernel.knowsDestroy = false;
+    const chain = { family: "inet" as const, table: "bt1", name: "c1" };
+    h.transact([{ op: "add chain", chain }, change("add", "10.0.0.1")]);
+    expect(kernel.chains).toEqual(new Set(["c1"]));
+    expect(kernel.datagrams.at(-1)?.map((m) => m.type & 0xff)).toEqual([0x10, 3, 12, 0x11]);
+    const gone = { ...chain, name: "gone" };
+    h.transact([change("delete", "10.0.0.1", "10.0.0.9"), { ...change("delete", "10.0.0.5"), set: "nope" }, { op: "delete chain", chain: gone }, { op: "delete chain", chain }], { ignoreMissing: true });
+    expect(kernel.chains).toEqual(new Set());
+    expect(present(kernel)).toEqual([]);
+  });
+
+  it("transact: a refused chain change names the chain, carries the errno, and applies nothing", () => {
+    const { kernel, h } = nft();
+    const chain = { family: "inet" as const, table: "bt1", name: "gone" };
+    let err: unknown;
+    try {
+      h.transact([change("add", "10.0.0.1"), { op: "delete chain", chain }]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NftObjectError);
+    expect(err).toMatchObject({ code: "ENOENT", errno: 2, change: { op: "delete chain", chain } });
+    expect(String(err)).toContain("Cannot delete chain inet bt1 gone: ENOENT");
+    expect(present(kernel)).toEqual([]);
   });
 
   it("close() closes the transport once", () => {

@@ -1,13 +1,16 @@
 /**
- * NftHandle: nftables set and map elements over a NETLINK_NETFILTER socket bound to one
- * network namespace — what `nft add/delete element` does, without a process per change.
- * Tables, chains, rules and the sets themselves are made elsewhere (`nft -f`); this only
- * fills them. Changes go in as one nfnetlink batch, which nf_tables applies atomically.
+ * NftHandle: nftables over a NETLINK_NETFILTER socket bound to one network namespace — what
+ * `nft add/delete element`, `add/delete chain`, `add set` and `add rule` do, without a process
+ * per change. Tables and base chains are made elsewhere (`nft -f`); this fills an existing
+ * table. Changes go in as one nfnetlink batch, which nf_tables applies atomically.
  */
 import type { Netns } from "../../netns/index.ts";
 import { NLM_F_CREATE, NLM_F_EXCL, NetlinkConn, NetlinkError, splitMessages } from "../wire/index.ts";
+import { decodeChain, describeChain, encodeChain, type NftChainInfo, type NftChainRef } from "./chains.ts";
 import {
   NFNL_SUBSYS_NFTABLES,
+  NFT_MSG_GETCHAIN,
+  NFT_MSG_GETRULE,
   NFT_MSG_DELSETELEM,
   NFT_MSG_DESTROYSETELEM,
   NFT_MSG_GETSET,
@@ -16,7 +19,9 @@ import {
   nfnlMsgType,
 } from "./constants.ts";
 import { BatchReplies, encodeBatch, type BatchFailure, type BatchMessage, type BatchOutcome } from "./nfnetlink.ts";
+import { describeObjectChange, isDeletion, objectMessage, type NftObjectChange } from "./objects.ts";
 import { openNetfilterSocket, type NfHandleOptions, type NfTransport } from "./open.ts";
+import { decodeRule, encodeChainRules, type NftRuleInfo } from "./rules.ts";
 import {
   decodeElements,
   decodeSetInfo,
@@ -45,8 +50,11 @@ export interface NftElementChange {
   elements: readonly NftElement[];
 }
 
+/** A change of a transaction: element changes, or changes to chains, sets and rules. */
+export type NftChange = NftElementChange | NftObjectChange;
+
 export interface NftApplyOptions {
-  /** Deleting an element that is not there is not an error. */
+  /** Deleting an element, a chain or a set that is not there is not an error. */
   ignoreMissing?: boolean;
   /** Adding an element that is already there, with the same data, is not an error. */
   ignoreExisting?: boolean;
@@ -80,10 +88,29 @@ export class NftElementError extends NetlinkError {
   }
 }
 
-interface Item {
-  change: NftElementChange;
-  element: NftElement;
-  info: NftSetInfo;
+/**
+ * A change to a chain, set or rule the kernel refused; the whole batch was rolled back. Names
+ * the object (`Cannot delete chain inet berth x: EBUSY …`) and carries the kernel's errno.
+ */
+export class NftObjectError extends NetlinkError {
+  readonly change: NftObjectChange;
+  /** How many other changes of the batch were refused too. */
+  readonly others: number;
+
+  constructor(change: NftObjectChange, failure: BatchFailure, others: number) {
+    const options: NetlinkErrorOptions = extackOptions(failure.extack);
+    if (others > 0 && failure.extack.message === undefined) options.detail = `${others} other change${others === 1 ? "" : "s"} of the batch refused too; nothing was applied`;
+    super(describeObjectChange(change), failure.errno, options);
+    this.name = "NftObjectError";
+    this.change = change;
+    this.others = others;
+  }
+}
+
+type Item = { change: NftElementChange; element: NftElement; info: NftSetInfo } | { change: NftObjectChange };
+
+function isElementChange(c: NftChange): c is NftElementChange {
+  return c.op === "add" || c.op === "delete";
 }
 
 export class NftHandle {
@@ -113,7 +140,7 @@ export class NftHandle {
    * Cached for the life of the handle. Throws NetlinkError ENOENT when there is no such set.
    */
   setInfo(family: NftFamily, table: string, set: string): NftSetInfo {
-    const id = `${family}\0${table}\0${set}`;
+    const id = setId(family, table, set);
     const cached = this.#sets.get(id);
     if (cached) return cached;
     const replies = this.conn.request(`find ${describeSet(family, table, set)}`, nfnlMsgType(NFNL_SUBSYS_NFTABLES, NFT_MSG_GETSET), 0, encodeGetSet(family, table, set));
@@ -130,37 +157,82 @@ export class NftHandle {
    * Throws NftElementError naming the first refused element (nothing was applied then).
    */
   apply(changes: readonly NftElementChange[], options: NftApplyOptions = {}): void {
-    let items: Item[] = changes.flatMap((change) => {
+    this.transact(changes, options);
+  }
+
+  /**
+   * Apply changes to chains, sets, rules and elements, in order, as one transaction: all of
+   * them or none. Element changes name sets that exist before the batch (their shape is asked
+   * for first). With `ignoreMissing`, deleting what is not there (an element, chain or set) is
+   * skipped. Throws NftObjectError or NftElementError naming the first refused change.
+   */
+  transact(changes: readonly NftChange[], options: NftApplyOptions = {}): void {
+    let items: Item[] = changes.flatMap((change): Item[] => {
+      if (!isElementChange(change)) return [{ change }];
       if (change.elements.length === 0) return [];
-      const info = this.setInfo(change.family, change.table, change.set);
+      let info: NftSetInfo;
+      try {
+        info = this.setInfo(change.family, change.table, change.set);
+      } catch (err) {
+        // Deleting from a set that is gone (a flushed ruleset): nothing to delete.
+        if (change.op === "delete" && options.ignoreMissing && err instanceof NetlinkError && err.errno === ENOENT) return [];
+        throw err;
+      }
       return change.elements.map((element) => ({ change, element, info }));
     });
+    const deletion = (item: Item | undefined): boolean => item !== undefined && ("element" in item ? item.change.op === "delete" : isDeletion(item.change));
     // Each pass either commits, learns something that makes the next pass different
-    // (DESTROYSETELEM unknown; elements already gone), or throws: it terminates.
+    // (DESTROYSETELEM unknown, once; objects already gone, dropped), or throws: it terminates.
     for (;;) {
       if (items.length === 0) return;
       const destroy = this.#destroy && options.ignoreMissing === true;
-      const outcome = this.#runBatch(items.map((item) => this.#message(item, destroy, options)));
-      if (outcome.committed) return;
-      if (outcome.batchError) throw new NetlinkError(`apply ${items.length} set element change${items.length === 1 ? "" : "s"}`, outcome.batchError.errno, extackOptions(outcome.batchError.extack));
-      const failed = outcome.failures;
-      if (destroy && failed.every((f) => f.errno === EINVAL && items[f.index]?.change.op === "delete")) {
-        this.#destroy = false;
-        continue;
+      const outcome = this.#runBatch(items.map((item, i) => this.#message(item, i + 1, destroy, options)));
+      if (outcome.committed) {
+        for (const item of items) if (!("element" in item) && item.change.op === "delete set") this.#sets.delete(setId(item.change.set.family, item.change.set.table, item.change.set.name));
+        return;
       }
-      if (options.ignoreMissing && !destroy && failed.every((f) => f.errno === ENOENT && items[f.index]?.change.op === "delete")) {
-        const gone = new Set(failed.map((f) => f.index));
+      if (outcome.batchError) throw new NetlinkError(`apply ${items.length} nftables change${items.length === 1 ? "" : "s"}`, outcome.batchError.errno, extackOptions(outcome.batchError.extack));
+      const failed = outcome.failures;
+      // Learn from this pass: DESTROYSETELEM unknown (EINVAL), deletions of what is gone (ENOENT).
+      const unknownDestroy = failed.filter((f) => f.errno === EINVAL && isDestroyed(items[f.index], destroy));
+      const missing = options.ignoreMissing ? failed.filter((f) => f.errno === ENOENT && deletion(items[f.index]) && !isDestroyed(items[f.index], destroy)) : [];
+      if (failed.length > 0 && unknownDestroy.length + missing.length === failed.length) {
+        if (unknownDestroy.length > 0) this.#destroy = false;
+        const gone = new Set(missing.map((f) => f.index));
         items = items.filter((_, i) => !gone.has(i));
         continue;
       }
       const first = failed[0];
       const item = first === undefined ? undefined : items[first.index];
-      if (first === undefined || item === undefined) throw new NetlinkError("apply set element changes", EINVAL, { detail: "the kernel refused the batch without saying why" });
-      throw new NftElementError(item.change, item.element, first, failed.length - 1);
+      if (first === undefined || item === undefined) throw new NetlinkError("apply nftables changes", EINVAL, { detail: "the kernel refused the batch without saying why" });
+      if ("element" in item) throw new NftElementError(item.change, item.element, first, failed.length - 1);
+      throw new NftObjectError(item.change, first, failed.length - 1);
     }
   }
 
-  #message(item: Item, destroy: boolean, options: NftApplyOptions): BatchMessage {
+  /** Whether a chain exists (GETCHAIN; ENOENT, for the chain or its table, is false). */
+  chainExists(chain: NftChainRef): boolean {
+    return this.chainInfo(chain) !== undefined;
+  }
+
+  /** A chain's description, or undefined when it (or its table) does not exist. */
+  chainInfo(chain: NftChainRef): NftChainInfo | undefined {
+    try {
+      const reply = this.conn.request(`find ${describeChain(chain)}`, nfnlMsgType(NFNL_SUBSYS_NFTABLES, NFT_MSG_GETCHAIN), 0, encodeChain(chain))[0];
+      return reply === undefined ? undefined : decodeChain(reply.payload);
+    } catch (err) {
+      if (err instanceof NetlinkError && err.errno === ENOENT) return undefined;
+      throw err;
+    }
+  }
+
+  /** The rules of a chain, in order (a GETRULE dump). Throws NetlinkError ENOENT without the chain. */
+  listRules(chain: NftChainRef): NftRuleInfo[] {
+    return this.conn.dump(`list ${describeChain(chain)}`, nfnlMsgType(NFNL_SUBSYS_NFTABLES, NFT_MSG_GETRULE), encodeChainRules(chain)).map((m) => decodeRule(m.payload));
+  }
+
+  #message(item: Item, id: number, destroy: boolean, options: NftApplyOptions): BatchMessage {
+    if (!("element" in item)) return objectMessage(item.change, id);
     const add = item.change.op === "add";
     const op: ElementOp = add ? "add" : destroy ? "destroy" : "delete";
     const type = add ? NFT_MSG_NEWSETELEM : destroy ? NFT_MSG_DESTROYSETELEM : NFT_MSG_DELSETELEM;
@@ -171,7 +243,7 @@ export class NftHandle {
   #runBatch(messages: readonly BatchMessage[]): BatchOutcome {
     const batch = encodeBatch(NFNL_SUBSYS_NFTABLES, messages, this.#seq);
     this.#seq = batch.endSeq >= 0x7fff_0000 ? 0x4000_0000 : batch.endSeq + 1;
-    const op = "apply a batch of set element changes";
+    const op = "apply a batch of nftables changes";
     const replies = new BatchReplies(batch);
     try {
       // Every message's ack is queued before the first is read: make room for them all.
@@ -221,8 +293,19 @@ export class NftHandle {
   }
 }
 
-function extackOptions(extack: { message?: string; offset?: number }): ConstructorParameters<typeof NetlinkError>[2] {
-  const options: ConstructorParameters<typeof NetlinkError>[2] = {};
+function setId(family: NftFamily, table: string, set: string): string {
+  return `${family}\0${table}\0${set}`;
+}
+
+/** Whether the item is an element delete sent as DESTROYSETELEM in this pass. */
+function isDestroyed(item: Item | undefined, destroy = true): boolean {
+  return destroy && item !== undefined && "element" in item && item.change.op === "delete";
+}
+
+type NetlinkErrorOptions = NonNullable<ConstructorParameters<typeof NetlinkError>[2]>;
+
+function extackOptions(extack: { message?: string; offset?: number }): NetlinkErrorOptions {
+  const options: NetlinkErrorOptions = {};
   if (extack.message !== undefined) options.extack = extack.message;
   if (extack.offset !== undefined) options.extackOffset = extack.offset;
   return options;

@@ -174,7 +174,8 @@ function setPayload(family: NftFamily, attrs: Attr[]): Uint8Array {
   return out;
 }
 
-const VERDICT_CODES: Readonly<Record<NftVerdict["verdict"], number>> = {
+/** nf_tables' verdict codes by name (set element data and immediate expressions). */
+export const VERDICT_CODES: Readonly<Record<NftVerdict["verdict"], number>> = {
   accept: NF_ACCEPT,
   drop: NF_DROP,
   jump: NFT_JUMP,

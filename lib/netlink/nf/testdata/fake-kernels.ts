@@ -16,8 +16,11 @@ import {
   NFTA_SET_ELEM_LIST_ELEMENTS,
   NFTA_SET_ELEM_LIST_SET,
   NFTA_SET_NAME,
+  NFTA_CHAIN_NAME,
+  NFT_MSG_DELCHAIN,
   NFT_MSG_DELSETELEM,
   NFT_MSG_DESTROYSETELEM,
+  NFT_MSG_NEWCHAIN,
   NFT_MSG_GETSET,
   NFT_MSG_NEWSETELEM,
 } from "../constants.ts";
@@ -67,6 +70,8 @@ export class FakeNfTables extends FakeKernel {
   readonly elements = new Map<string, Set<string>>();
   /** A kernel before 6.3: NFT_MSG_DESTROYSETELEM is unknown (EINVAL). */
   knowsDestroy = true;
+  /** Regular chains present (NEWCHAIN adds, DELCHAIN removes or answers ENOENT). */
+  chains = new Set<string>();
 
   constructor(sets: Record<string, Uint8Array>) {
     super();
@@ -94,9 +99,17 @@ export class FakeNfTables extends FakeKernel {
     if (begin === undefined || end?.type !== NFNL_MSG_BATCH_END) throw new Error("malformed batch");
     this.answer(begin, 0);
     const staged = new Map([...this.elements].map(([k, v]) => [k, new Set(v)]));
+    const chains = new Set(this.chains);
     let failed = false;
     for (const m of rest) {
       const { attrs } = decodeNfGenMsg(m.payload);
+      if ((m.type & 0xff) === NFT_MSG_NEWCHAIN || (m.type & 0xff) === NFT_MSG_DELCHAIN) {
+        const name = attrs.str(NFTA_CHAIN_NAME) ?? "";
+        const errno = (m.type & 0xff) === NFT_MSG_NEWCHAIN ? (chains.add(name), 0) : chains.delete(name) ? 0 : 2;
+        if (errno !== 0) failed = true;
+        this.answer(m, errno);
+        continue;
+      }
       const keys = staged.get(attrs.str(NFTA_SET_ELEM_LIST_SET) ?? "");
       // An element is known by its first entry's key (an interval's start).
       const first = attrs.nested(NFTA_SET_ELEM_LIST_ELEMENTS)?.list.find((a) => a.type === NFTA_LIST_ELEM);
@@ -117,6 +130,7 @@ export class FakeNfTables extends FakeKernel {
     }
     if (failed) return;
     for (const [k, v] of staged) this.elements.set(k, v);
+    this.chains = chains;
     this.answer(end, 0);
   }
 }
