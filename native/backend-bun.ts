@@ -30,6 +30,7 @@ export function loadRaw(): RawLibc {
     move_mount: { args: [i32, ptr, i32, ptr, u32], returns: i32 },
     getpid: { args: [], returns: i32 },
     gettid: { args: [], returns: i32 },
+    ioctl: { args: [i32, u64, ptr], returns: i32 },
     __errno_location: { args: [], returns: ptr },
   });
   const errnoPtr = c.__errno_location();
@@ -58,6 +59,7 @@ export function loadRaw(): RawLibc {
     move_mount: (fd, fp, td, tp, f) => c.move_mount(fd, fp, td, tp, f),
     getpid: () => c.getpid(),
     gettid: () => c.gettid(),
+    ioctl: (fd, r, a) => c.ioctl(fd, r, a),
     // The JS thread never changes, so the thread's errno location is fixed.
     errno: () => (errnoPtr === null ? 0 : read.i32(errnoPtr, 0)),
   };

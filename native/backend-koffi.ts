@@ -29,6 +29,8 @@ export function loadRaw(): RawLibc {
   const moveMount = f("int move_mount(int, void *, int, void *, uint32_t)");
   const getpid = f("int getpid()");
   const gettid = f("int gettid()");
+  // Variadic in C; every request berth makes passes one pointer, which x86-64 and arm64 pass alike.
+  const ioctl = f("int ioctl(int, unsigned long, void *)");
   return {
     socket: (d, t, p) => socket(d, t, p),
     bind: (fd, a, l) => bind(fd, a, l),
@@ -54,6 +56,7 @@ export function loadRaw(): RawLibc {
     move_mount: (fd, fp, td, tp, fl) => moveMount(fd, fp, td, tp, fl),
     getpid: () => getpid(),
     gettid: () => gettid(),
+    ioctl: (fd, r, a) => ioctl(fd, r, a),
     errno: () => koffi.errno(),
   };
 }

@@ -2,7 +2,7 @@
 const NAMES: Record<number, string> = {
   1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 6: "ENXIO", 7: "E2BIG", 9: "EBADF",
   11: "EAGAIN", 12: "ENOMEM", 13: "EACCES", 14: "EFAULT", 16: "EBUSY", 17: "EEXIST", 18: "EXDEV",
-  19: "ENODEV", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 23: "ENFILE", 24: "EMFILE", 28: "ENOSPC",
+  19: "ENODEV", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 23: "ENFILE", 24: "EMFILE", 25: "ENOTTY", 28: "ENOSPC",
   30: "EROFS", 34: "ERANGE", 36: "ENAMETOOLONG", 38: "ENOSYS", 39: "ENOTEMPTY", 61: "ENODATA",
   71: "EPROTO", 75: "EOVERFLOW", 90: "EMSGSIZE", 93: "EPROTONOSUPPORT", 95: "EOPNOTSUPP",
   97: "EAFNOSUPPORT", 98: "EADDRINUSE", 99: "EADDRNOTAVAIL", 100: "ENETDOWN", 101: "ENETUNREACH",
@@ -20,6 +20,7 @@ const DESCRIPTIONS: Record<string, string> = {
   EADDRNOTAVAIL: "address not available", ENETUNREACH: "network unreachable", ENOBUFS: "no buffer space",
   ETIMEDOUT: "timed out", EHOSTUNREACH: "host unreachable", EPROTONOSUPPORT: "protocol not supported",
   EMSGSIZE: "message too long", ENOTDIR: "not a directory", ENOTEMPTY: "directory not empty",
+  ENOTTY: "not a terminal",
 };
 
 /** The symbolic name of an errno value, e.g. 17 → "EEXIST" (unknown values → "E<n>"). */

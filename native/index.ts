@@ -145,4 +145,5 @@ export const sys: Sys = {
     void check(raw.move_mount(fromDfd, cstr(fromPath), toDfd, cstr(toPath), flags), "move_mount", toPath),
   getpid: () => raw.getpid(),
   gettid: () => raw.gettid(),
+  ioctl: (fd, request, arg, subject) => retrying(() => raw.ioctl(fd, request, arg), "ioctl", subject),
 };

@@ -27,6 +27,8 @@ export interface RawLibc {
   move_mount(fromDfd: number, fromPath: Uint8Array, toDfd: number, toPath: Uint8Array, flags: number): number;
   getpid(): number;
   gettid(): number;
+  /** ioctl(2) with a pointer argument (every request berth makes takes one). */
+  ioctl(fd: number, request: number, arg: Uint8Array): number;
   /** errno of the last failed call on this thread. */
   errno(): number;
 }

@@ -39,6 +39,8 @@ export interface Sys {
   moveMount(fromDfd: number, fromPath: string, toDfd: number, toPath: string, flags: number): void;
   getpid(): number;
   gettid(): number;
+  /** ioctl(2) whose argument is a buffer the kernel reads or fills; `subject` names the object in errors. */
+  ioctl(fd: number, request: number, arg: Uint8Array, subject?: string): number;
 }
 
 export const AF_NETLINK = 16;
@@ -69,6 +71,7 @@ export const O_WRONLY = 1;
 export const O_RDWR = 2;
 export const O_CREAT = 0o100;
 export const O_EXCL = 0o200;
+export const O_NOCTTY = 0o400;
 export const O_CLOEXEC = 0o2000000;
 
 export const CLONE_NEWNS = 0x00020000;
@@ -103,3 +106,13 @@ export const LOCK_SH = 1;
 export const LOCK_EX = 2;
 export const LOCK_NB = 4;
 export const LOCK_UN = 8;
+
+/** Terminal ioctls (asm-generic values, shared by x86-64 and arm64). */
+export const TCGETS = 0x5401;
+export const TCSETS = 0x5402;
+export const TIOCGWINSZ = 0x5413;
+export const TIOCSWINSZ = 0x5414;
+/** Lock (non-zero int) or unlock (0) a pseudo-terminal's slave. */
+export const TIOCSPTLCK = 0x40045431;
+/** The number N of a pseudo-terminal's slave, /dev/pts/N. */
+export const TIOCGPTN = 0x80045430;

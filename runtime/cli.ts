@@ -25,6 +25,7 @@ type Module = CommandModule<never, never>;
 const LOADERS: [string, () => Promise<unknown>][] = [
   ["run", async () => (await import("./commands/run.ts")).runCommand],
   ["exec", async () => (await import("./commands/exec.ts")).execCommand],
+  ["attach", async () => (await import("./commands/attach.ts")).attachCommand],
   ["ps", async () => (await import("./commands/containers.ts")).psCommand],
   ["stats", async () => (await import("./commands/exec.ts")).statsCommand],
   ["start", async () => (await import("./commands/containers.ts")).startCommand],

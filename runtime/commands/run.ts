@@ -101,7 +101,6 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
   builder: (y) => runOptions(y).positional("image", { type: "string", demandOption: true }).positional("command", { type: "string", array: true, default: [] }) as never,
   handler: async (parsed) => {
     const argv = { ...parsed, command: runInvocation.command };
-    if (argv.detach && argv.rm && argv.interactive) throw new UsageError("-d with -i has nothing to read stdin from: drop -i");
     const { rt, lifecycle } = await openRuntime(argv);
     const { parsePublish, assignFreePorts } = await import("../container/ports.ts");
     const { containerAddress } = await import("../container/network.ts");

@@ -302,7 +302,8 @@ export async function collectGarbage(rt: Runtime): Promise<void> {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process (a monitor) still exists. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -3,11 +3,13 @@
  * child, owns the container's stdio, writes docker's json-file log, records the pid once runc
  * has started the process and the exit status (and whether the memory cgroup OOM-killed it)
  * when it ends, then removes runc's state (and the cgroups) itself. `berth run` in the foreground is a monitor itself;
- * `berth run -d` starts one as a detached `berth shim ID` process.
+ * `berth run -d` starts one as a detached `berth shim ID` process. A detached monitor of a
+ * container with -i or -t owns its stdin or terminal and serves `berth attach` (attach-stdio.ts).
  */
-import { spawn } from "node:child_process";
+import { spawn, type StdioOptions } from "node:child_process";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { mark } from "../trace.ts";
+import { STDERR, STDOUT, type Stream } from "./attach-protocol.ts";
 import type { Runc } from "./runc.ts";
 
 export interface MonitorOptions {
@@ -69,22 +71,28 @@ function oomKills(cgroupsPath: string | undefined): number {
   return 0;
 }
 
+/** How long the monitor waits, once runc has exited, for the container's last output. */
+const DRAIN_MS = 2000;
+
 export async function monitor(o: MonitorOptions): Promise<ExitStatus> {
   const pidFile = `${o.containerDir}/pid`;
   const log = logPath(o.containerDir, o.id);
-  const stdio = o.tty && o.tee ? (["inherit", "inherit", "inherit"] as const) : ([o.interactive && o.tee ? "inherit" : "ignore", "pipe", "pipe"] as const);
+  const attachable = o.tee === undefined && (o.interactive || o.tty);
+  const attach = attachable ? await (await import("./attach-stdio.ts")).attachableStdio({ containerDir: o.containerDir, tty: o.tty, interactive: o.interactive }) : undefined;
+  const stdio: StdioOptions = attach?.stdio ?? (o.tty && o.tee ? ["inherit", "inherit", "inherit"] : [o.interactive && o.tee ? "inherit" : "ignore", "pipe", "pipe"]);
   mark("runc run");
-  const child = spawn(o.runc.binary, o.runc.args("run", "--keep", "--pid-file", pidFile, "--bundle", `${o.containerDir}/bundle`, o.id), { stdio: [...stdio] });
+  const child = spawn(o.runc.binary, o.runc.args("run", "--keep", "--pid-file", pidFile, "--bundle", `${o.containerDir}/bundle`, o.id), { stdio });
   const out = logger(log, "stdout");
   const err = logger(log, "stderr");
-  child.stdout?.on("data", (c: Buffer) => {
-    out.data(c);
-    o.tee?.stdout.write(c);
-  });
-  child.stderr?.on("data", (c: Buffer) => {
-    err.data(c);
-    o.tee?.stderr.write(c);
-  });
+  const output = (stream: Stream, c: Buffer) => {
+    (stream === STDOUT ? out : err).data(c);
+    (stream === STDOUT ? o.tee?.stdout : o.tee?.stderr)?.write(c);
+  };
+  if (attach) attach.started(child, output);
+  else {
+    child.stdout?.on("data", (c: Buffer) => output(STDOUT, c));
+    child.stderr?.on("data", (c: Buffer) => output(STDERR, c));
+  }
   let started = false;
   const poll = setInterval(() => {
     if (started || !existsSync(pidFile)) return;
@@ -101,10 +109,18 @@ export async function monitor(o: MonitorOptions): Promise<ExitStatus> {
   });
   mark("runc run exited");
   clearInterval(poll);
+  await attach?.drained(DRAIN_MS);
   out.end();
   err.end();
   const oomKilled = oomKills(o.cgroupsPath) > 0;
   o.runc.removeStopped(o.id, o.cgroupsPath);
   mark("runc state deleted");
+  // Attached clients get the status at once (attach-socket.ts) and are ended on the next turn
+  // of the event loop: the caller records the exit synchronously when this resolves, so a client
+  // that sees its connection end mostly finds the record final already.
+  if (attach) {
+    attach.report({ exitCode: code, oomKilled });
+    setTimeout(() => void attach.close(), 0);
+  }
   return { exitCode: code, oomKilled };
 }
