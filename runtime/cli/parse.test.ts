@@ -42,6 +42,13 @@ describe("parseCommand", () => {
     expect(args).toMatchObject({ detach: true, env: ["A=1", "B=2"], network: "none", hostname: "web", cpus: 1.5, root: "/r", image: "busybox", command: ["ls", "-l"] });
   });
 
+  it("takes docker's explicit booleans: --rm=true, -d=false", () => {
+    expect(parse(run, ["--detach=true", "busybox"])).toMatchObject({ detach: true });
+    expect(parse(run, ["-d=false", "busybox"])).toMatchObject({ detach: false });
+    expect(parse(run, ["busybox", "--", "--detach=true"])).toMatchObject({ detach: false, command: ["--detach=true"] });
+    expect(usage(() => parse(run, ["--detach=yes", "busybox"]))).toBe("option --detach takes no value");
+  });
+
   it("fills defaults: false, [], the declared value, undefined", () => {
     expect(parse(run, ["busybox"])).toMatchObject({ detach: false, env: [], network: "bridge", hostname: undefined, command: [] });
   });

@@ -77,17 +77,40 @@ function positionalValues(spec: CommandSpec, words: string[]): Record<string, un
 }
 
 /** The handler's arguments, or "help" when --help was asked for. */
+/**
+ * docker's `--rm=true`, `-d=false`: util.parseArgs takes no value on a boolean flag, so these
+ * words are taken out first; returns the remaining words and the explicit values by option.
+ */
+function explicitBooleans(words: readonly string[], options: Map<string, OptionSpec>, canonical: Map<string, string>): { rest: string[]; values: Map<string, boolean> } {
+  const shorts = new Map<string, string>();
+  for (const [name, o] of options) for (const s of namesOf(name, o).short) shorts.set(s, name);
+  const values = new Map<string, boolean>();
+  const rest: string[] = [];
+  for (const [i, w] of words.entries()) {
+    if (w === "--") {
+      rest.push(...words.slice(i));
+      break;
+    }
+    const m = /^(?:--([\w-]+)|-(\w))=(true|false)$/.exec(w);
+    const name = m ? (m[1] !== undefined ? canonical.get(m[1]) : shorts.get(m[2] as string)) : undefined;
+    if (m && name !== undefined && options.get(name)?.type === "boolean") values.set(name, m[3] === "true");
+    else rest.push(w);
+  }
+  return { rest, values };
+}
+
 export function parseCommand(spec: CommandSpec, words: string[]): Record<string, unknown> | "help" {
   const options = new Map([...GLOBAL_OPTIONS, ...spec.options]);
   const { config, canonical } = parseConfig(options);
+  const { rest, values: booleans } = explicitBooleans(words, options, canonical);
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: words, options: config, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: rest, options: config, strict: true, allowPositionals: true });
   } catch (err) {
     throw usageOf(err);
   }
   if (parsed.values.help === true) return "help";
-  const raw = new Map<string, unknown>();
+  const raw = new Map<string, unknown>(booleans);
   for (const [flag, value] of Object.entries(parsed.values)) {
     const name = canonical.get(flag);
     if (name === undefined) continue;

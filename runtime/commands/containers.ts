@@ -28,7 +28,7 @@ export const psCommand: CommandModule<GlobalArgs, GlobalArgs & { all: boolean; q
   handler: async (argv) => {
     const { rt } = await openRuntime(argv);
     const rows = rt.containers.list().filter((r) => argv.all || r.state.status === "running").sort((a, b) => b.created.localeCompare(a.created));
-    if (argv.quiet) return print(rows.map((r) => r.id.slice(0, 12)).join("\n") || "");
+    if (argv.quiet) return rows.length === 0 ? undefined : print(rows.map((r) => r.id.slice(0, 12)).join("\n"));
     if (isJson(argv)) return printJsonLines(rows.map((r) => ({ ID: r.id.slice(0, 12), Image: r.image, Command: r.config.cmd.join(" "), CreatedAt: r.created, Status: statusText(r), Ports: portsText(r), Names: r.name, State: r.state.status })));
     const table = [["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], ...rows.map((r) => [r.id.slice(0, 12), r.image, JSON.stringify(r.config.cmd.join(" ").slice(0, 20)), `${ago(r.created)} ago`, statusText(r), portsText(r), r.name])];
     const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => (row[i] ?? "").length)));
