@@ -49,6 +49,10 @@ describe("parseCommand", () => {
     expect(usage(() => parse(run, ["--detach=yes", "busybox"]))).toBe("option --detach takes no value");
   });
 
+  it("reads -e=A=1 as -e A=1, as docker does", () => {
+    expect(parse(run, ["-e=A=1", "-eB=2", "--env=C=3", "busybox"])).toMatchObject({ env: ["A=1", "B=2", "C=3"] });
+  });
+
   it("fills defaults: false, [], the declared value, undefined", () => {
     expect(parse(run, ["busybox"])).toMatchObject({ detach: false, env: [], network: "bridge", hostname: undefined, command: [] });
   });

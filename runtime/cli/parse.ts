@@ -79,7 +79,8 @@ function positionalValues(spec: CommandSpec, words: string[]): Record<string, un
 /** The handler's arguments, or "help" when --help was asked for. */
 /**
  * docker's `--rm=true`, `-d=false`: util.parseArgs takes no value on a boolean flag, so these
- * words are taken out first; returns the remaining words and the explicit values by option.
+ * words are taken out first; and `-e=A=1` is split as pflag does. Returns the remaining words
+ * and the explicit boolean values by option.
  */
 function explicitBooleans(words: readonly string[], options: Map<string, OptionSpec>, canonical: Map<string, string>): { rest: string[]; values: Map<string, boolean> } {
   const shorts = new Map<string, string>();
@@ -93,7 +94,11 @@ function explicitBooleans(words: readonly string[], options: Map<string, OptionS
     }
     const m = /^(?:--([\w-]+)|-(\w))=(true|false)$/.exec(w);
     const name = m ? (m[1] !== undefined ? canonical.get(m[1]) : shorts.get(m[2] as string)) : undefined;
+    const short = /^-(\w)=(.*)$/s.exec(w);
+    const shortName = short ? shorts.get(short[1] as string) : undefined;
     if (m && name !== undefined && options.get(name)?.type === "boolean") values.set(name, m[3] === "true");
+    // pflag reads `-e=A=1` as `-e A=1`; util.parseArgs would keep the "=".
+    else if (short && shortName !== undefined && options.get(shortName)?.type !== "boolean") rest.push(`-${short[1] as string}`, short[2] as string);
     else rest.push(w);
   }
   return { rest, values };
