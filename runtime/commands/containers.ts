@@ -14,6 +14,7 @@ function ago(iso: string | undefined): string {
 function statusText(r: ContainerRecord): string {
   if (r.state.status === "running") return `Up ${ago(r.state.startedAt)}`;
   if (r.state.status === "exited") return `Exited (${r.state.exitCode ?? 0}) ${ago(r.state.finishedAt)} ago`;
+  if (r.state.status === "restarting") return `Restarting (${r.state.exitCode ?? 0}) ${ago(r.state.finishedAt)} ago`;
   return "Created";
 }
 
@@ -55,11 +56,14 @@ export const killCommand: CommandModule<GlobalArgs, GlobalArgs & { containers: s
   describe: "send a signal (default KILL) to containers",
   builder: (y) => y.option("signal", { alias: "s", type: "string", default: "KILL" }) as never,
   handler: async (argv) => {
-    const { rt } = await openRuntime(argv);
+    const { rt, lifecycle } = await openRuntime(argv);
     for (const c of argv.containers) {
       const r = rt.containers.get(c);
       if (r.state.status !== "running") throw new Error(`container ${c} is not running`);
-      rt.runc.kill(r.id, argv.signal.replace(/^SIG/, ""));
+      const signal = argv.signal.replace(/^SIG/, "").toUpperCase();
+      // As docker: a container killed by hand stays down whatever its restart policy (not so for HUP, USR1...).
+      if (["KILL", "TERM", "INT", "9", "15", "2"].includes(signal)) lifecycle.markStopRequested(rt, r.id);
+      rt.runc.kill(r.id, signal);
       print(c);
     }
   },
@@ -155,7 +159,8 @@ export function inspectContainer(r: ContainerRecord): Record<string, unknown> {
     Created: r.created,
     Name: `/${r.name}`,
     Image: r.imageId,
-    State: { Status: r.state.status, Running: r.state.status === "running", Pid: r.state.pid ?? 0, ExitCode: r.state.exitCode ?? 0, OOMKilled: r.state.oomKilled ?? false, StartedAt: r.state.startedAt ?? "", FinishedAt: r.state.finishedAt ?? "" },
+    RestartCount: r.state.restartCount ?? 0,
+    State: { Status: r.state.status, Running: r.state.status === "running", Restarting: r.state.status === "restarting", Pid: r.state.pid ?? 0, ExitCode: r.state.exitCode ?? 0, OOMKilled: r.state.oomKilled ?? false, StartedAt: r.state.startedAt ?? "", FinishedAt: r.state.finishedAt ?? "" },
     Config: { Hostname: r.config.hostname, Env: r.config.env, Cmd: r.config.cmd, Image: r.image, Tty: r.config.tty, OpenStdin: r.config.interactive, ExposedPorts: Object.fromEntries(r.config.exposedPorts.map((p) => [p, {}])) },
     HostConfig: {
       NetworkMode: r.hostConfig.networkMode,
@@ -169,6 +174,7 @@ export function inspectContainer(r: ContainerRecord): Record<string, unknown> {
       CpuShares: r.hostConfig.cpuShares ?? 0,
       PidsLimit: r.hostConfig.pidsLimit ?? 0,
       AutoRemove: r.hostConfig.autoRemove,
+      RestartPolicy: { Name: r.hostConfig.restartPolicy?.name ?? "no", MaximumRetryCount: r.hostConfig.restartPolicy?.maximumRetryCount ?? 0 },
     },
     NetworkSettings: { SandboxKey: r.network.netns ?? "", Ports: ports, Networks: nets },
   };

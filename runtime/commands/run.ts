@@ -16,6 +16,7 @@ interface RunArgs extends GlobalArgs {
   interactive: boolean;
   tty: boolean;
   rm: boolean;
+  restart: string;
   name?: string;
   env: string[];
   "env-file": string[];
@@ -67,6 +68,7 @@ export function runOptions<T>(y: Argv<T>): Argv<RunArgs> {
     .option("interactive", { alias: "i", type: "boolean", default: false, describe: "keep stdin open" })
     .option("tty", { alias: "t", type: "boolean", default: false, describe: "allocate a terminal" })
     .option("rm", { type: "boolean", default: false, describe: "remove the container when it exits" })
+    .option("restart", { type: "string", default: "no", describe: "restart policy: no, always, unless-stopped, on-failure[:max-retries]" })
     .option("name", { type: "string" })
     .option("env", { alias: "e", ...list, describe: "set an environment variable (NAME=value)" })
     .option("env-file", { ...list, describe: "read environment variables from a file" })
@@ -101,6 +103,14 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
   builder: (y) => runOptions(y).positional("image", { type: "string", demandOption: true }).positional("command", { type: "string", array: true, default: [] }) as never,
   handler: async (parsed) => {
     const argv = { ...parsed, command: runInvocation.command };
+    const { parseRestart } = await import("../container/restart.ts");
+    let restartPolicy;
+    try {
+      restartPolicy = parseRestart(argv.restart);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    if (argv.rm && restartPolicy.name !== "no") throw new UsageError(`--restart ${argv.restart} and --rm conflict: a container removed when it exits cannot be restarted`);
     const { rt, lifecycle } = await openRuntime(argv);
     const { parsePublish, assignFreePorts } = await import("../container/ports.ts");
     const { containerAddress } = await import("../container/network.ts");
@@ -160,6 +170,7 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
         ...(argv["cpu-shares"] !== undefined ? { cpuShares: argv["cpu-shares"] } : {}),
         ...(argv["pids-limit"] !== undefined ? { pidsLimit: argv["pids-limit"] } : {}),
         autoRemove: argv.rm,
+        ...(restartPolicy.name !== "no" ? { restartPolicy } : {}),
       },
     });
     if (argv.detach) {

@@ -11,6 +11,7 @@ import { buildSpec } from "../oci/spec.ts";
 import { mark } from "../trace.ts";
 import { resolveUser } from "../oci/user.ts";
 import { removeCgroups } from "./cgroups.ts";
+import { restartDelayMs, shouldRestart } from "./restart.ts";
 import { monitor, type ExitStatus } from "./monitor.ts";
 import { allowLinkedPairs, attachNetwork, detachNetwork, dnsDir, netnsPath, releaseLinkedPairs, type NetworkContext } from "./network.ts";
 import { prepareRootfs, releaseRootfs } from "./rootfs.ts";
@@ -156,26 +157,45 @@ function update(rt: Runtime, id: string, change: (r: ContainerRecord) => void): 
   return r;
 }
 
-/** Run the container under a monitor in this process; returns its exit status (foreground run, shim). */
+/**
+ * Run the container under a monitor in this process (foreground run, shim), again after each
+ * end while its restart policy says so and nobody stopped it; returns the last exit status.
+ */
 export async function superviseHere(rt: Runtime, id: string, tee?: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<ExitStatus> {
   // Register this monitor under the container's lock; a container removed meanwhile is not started.
   const rec = update(rt, id, (r) => (r.state.shimPid = process.pid));
   if (rec === undefined) return { exitCode: 127, oomKilled: false };
-  const status = await monitor({
-    id,
-    containerDir: rt.containers.path(id),
-    runc: rt.runc,
-    ...(tee ? { tee } : {}),
-    interactive: rec.config.interactive,
-    tty: rec.config.tty,
-    cgroupsPath: cgroupsPath(id),
-    onStart: (pid) => void update(rt, id, (r) => Object.assign(r.state, { status: "running", pid, startedAt: new Date().toISOString() })),
-  });
-  const after = update(rt, id, (r) => {
-    r.state = { ...r.state, status: "exited", exitCode: status.exitCode, oomKilled: status.oomKilled, finishedAt: new Date().toISOString() };
-    delete r.state.pid;
-    delete r.state.shimPid;
-  });
+  let status: ExitStatus;
+  let after: ContainerRecord | undefined;
+  for (;;) {
+    const ran = await monitor({
+      id,
+      containerDir: rt.containers.path(id),
+      runc: rt.runc,
+      ...(tee ? { tee } : {}),
+      interactive: rec.config.interactive,
+      tty: rec.config.tty,
+      cgroupsPath: cgroupsPath(id),
+      onStart: (pid) => void update(rt, id, (r) => Object.assign(r.state, { status: "running", pid, startedAt: new Date().toISOString() })),
+    });
+    status = ran;
+    after = update(rt, id, (r) => {
+      const again = shouldRestart(r.hostConfig.restartPolicy, ran.exitCode, r.state.restartCount ?? 0, r.state.stopRequested === true);
+      r.state = { ...r.state, status: again ? "restarting" : "exited", exitCode: ran.exitCode, oomKilled: ran.oomKilled, finishedAt: new Date().toISOString() };
+      delete r.state.pid;
+      if (!again) delete r.state.shimPid;
+    });
+    if (after?.state.status !== "restarting") break;
+    await new Promise((res) => setTimeout(res, restartDelayMs(after?.state.restartCount ?? 0)));
+    // A stop during the back-off ends it here; otherwise the count goes up and it runs again.
+    after = update(rt, id, (r) => {
+      if (r.state.stopRequested) {
+        r.state.status = "exited";
+        delete r.state.shimPid;
+      } else r.state.restartCount = (r.state.restartCount ?? 0) + 1;
+    });
+    if (after === undefined || after.state.status === "exited") break;
+  }
   // The monitor has already deleted runc's state: --rm tears down the rest without asking runc again.
   if (after?.hostConfig.autoRemove) {
     using _lock = rt.containers.lock(id);
@@ -186,31 +206,45 @@ export async function superviseHere(rt: Runtime, id: string, tee?: { stdout: Nod
 
 /** Start a detached monitor (`berth shim ID`) and wait until the container runs (or has already exited). */
 export async function startDetached(rt: Runtime, id: string): Promise<ContainerRecord> {
-  update(rt, id, (r) => Object.assign(r.state, { status: "created", startedAt: undefined }));
+  update(rt, id, (r) => {
+    Object.assign(r.state, { status: "created", startedAt: undefined });
+    delete r.state.stopRequested;
+  });
   const child = spawn(rt.self, ["--root", rt.root, "shim", id], { detached: true, stdio: "ignore" });
   child.unref();
   update(rt, id, (r) => (r.state.shimPid = child.pid));
   for (let i = 0; i < 2000; i++) {
     const r = rt.containers.read(id);
     if (r === undefined) throw new Error(`container ${id.slice(0, 12)} vanished while starting (run with --rm and already exited?)`);
-    if (r.state.status === "running" || r.state.status === "exited") return r;
+    if (r.state.status === "running" || r.state.status === "restarting" || r.state.status === "exited") return r;
     await new Promise((res) => setTimeout(res, 5));
   }
   throw new Error(`container ${id.slice(0, 12)} did not start within 10 s: see 'berth logs ${id.slice(0, 12)}'`);
 }
 
-/** docker stop: SIGTERM, then SIGKILL after `timeoutSec`; waits until the monitor recorded the exit. */
+/**
+ * docker stop: SIGTERM, then SIGKILL after `timeoutSec`; waits until the monitor recorded the
+ * exit. The stop is recorded first, so the restart policy does not bring the container back.
+ */
 export async function stopContainer(rt: Runtime, id: string, timeoutSec = 10, signal = "TERM"): Promise<void> {
-  const rec = rt.containers.get(id);
-  if (rec.state.status !== "running") return;
-  rt.runc.kill(id, signal);
+  const live = (s: string | undefined) => s === "running" || s === "restarting";
+  const rec = update(rt, id, (r) => {
+    if (live(r.state.status)) r.state.stopRequested = true;
+  });
+  if (rec === undefined || !live(rec.state.status)) return;
+  if (rec.state.status === "running") rt.runc.kill(id, signal);
   const deadline = Date.now() + timeoutSec * 1000;
   while (Date.now() < deadline) {
-    if (rt.containers.read(id)?.state.status !== "running") return;
+    if (!live(rt.containers.read(id)?.state.status)) return;
     await new Promise((r) => setTimeout(r, 20));
   }
   rt.runc.kill(id, "KILL");
-  for (let i = 0; i < 500 && rt.containers.read(id)?.state.status === "running"; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 500 && live(rt.containers.read(id)?.state.status); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** Record that the container was stopped by hand (kill): its restart policy leaves it alone. */
+export function markStopRequested(rt: Runtime, id: string): void {
+  update(rt, id, (r) => (r.state.stopRequested = true));
 }
 
 /** Everything the container holds, released; each step tolerates what is already gone. */
@@ -273,7 +307,7 @@ export async function collectGarbage(rt: Runtime): Promise<void> {
   for (const rec of rt.containers.list()) {
     // Only a "running" container whose monitor is gone needs a look (runc is asked then only:
     // a process per container would make every command slower as the host fills up).
-    if (rec.state.status !== "running") continue;
+    if (rec.state.status !== "running" && rec.state.status !== "restarting") continue;
     if (rec.state.shimPid !== undefined && alive(rec.state.shimPid)) continue;
     if (rt.runc.state(rec.id)?.status !== "running") {
       const r = update(rt, rec.id, (x) => Object.assign(x.state, { status: "exited", exitCode: x.state.exitCode ?? 137, finishedAt: new Date().toISOString() }));

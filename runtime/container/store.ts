@@ -14,7 +14,13 @@ export interface PortBinding {
   hostPort: number;
 }
 
-export type ContainerStatus = "created" | "running" | "exited" | "removing";
+export type ContainerStatus = "created" | "running" | "restarting" | "exited" | "removing";
+
+/** docker's --restart: no, always, unless-stopped, on-failure[:max retries] (0: no limit). */
+export interface RestartPolicy {
+  name: "no" | "always" | "unless-stopped" | "on-failure";
+  maximumRetryCount: number;
+}
 
 export interface ContainerRecord {
   id: string;
@@ -51,8 +57,22 @@ export interface ContainerRecord {
     cpuShares?: number;
     pidsLimit?: number;
     autoRemove: boolean;
+    restartPolicy?: RestartPolicy;
   };
-  state: { status: ContainerStatus; pid?: number; shimPid?: number; startedAt?: string; finishedAt?: string; exitCode?: number; oomKilled?: boolean; error?: string };
+  state: {
+    status: ContainerStatus;
+    pid?: number;
+    shimPid?: number;
+    startedAt?: string;
+    finishedAt?: string;
+    exitCode?: number;
+    oomKilled?: boolean;
+    error?: string;
+    /** Restarts by the restart policy since the container was created. */
+    restartCount?: number;
+    /** stop, kill or rm asked for the end: the restart policy does not bring it back. */
+    stopRequested?: boolean;
+  };
   /** Where the network namespace is, and what each network's plugins answered. */
   network: { netns?: string; attachments: { network: string; ifname: string; result: Record<string, unknown> }[] };
 }

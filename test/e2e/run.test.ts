@@ -180,6 +180,36 @@ describe("berth run", () => {
     expect(b.leftovers()).toEqual([]);
   });
 
+  it("--restart: on-failure:2 runs a failing container three times; always comes back until stop; --rm refuses it", async () => {
+    interface Restarted { RestartCount: number; State: { Status: string; ExitCode: number }; HostConfig: { RestartPolicy: { Name: string; MaximumRetryCount: number } } }
+    const inspect = (name: string) => (JSON.parse(b.ok(["inspect", name])) as Restarted[])[0] as Restarted;
+    const until = async (what: () => boolean) => {
+      for (let i = 0; i < 200 && !what(); i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    b.ok(["run", "-d", "--name", "flaky", "--net=none", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo run; exit 3"]);
+    await until(() => inspect("flaky").State.Status === "exited");
+    const flaky = inspect("flaky");
+    expect(flaky.State).toMatchObject({ Status: "exited", ExitCode: 3 });
+    expect(flaky.RestartCount).toBe(2);
+    expect(flaky.HostConfig.RestartPolicy).toEqual({ Name: "on-failure", MaximumRetryCount: 2 });
+    expect(b.ok(["logs", "flaky"])).toBe("run\nrun\nrun\n");
+    b.ok(["rm", "flaky"]);
+
+    b.ok(["run", "-d", "--name", "always", "--restart", "always", "busybox", "sh", "-c", "sleep 0.2"]);
+    await until(() => inspect("always").RestartCount >= 2);
+    expect(inspect("always").RestartCount).toBeGreaterThanOrEqual(2);
+    b.ok(["stop", "-t", "1", "always"]);
+    const stopped = inspect("always");
+    expect(stopped.State.Status).toBe("exited");
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(inspect("always")).toMatchObject({ RestartCount: stopped.RestartCount, State: { Status: "exited" } });
+    b.ok(["rm", "always"]);
+
+    expect(b.berth(["run", "--rm", "--restart", "always", "busybox", "true"]).stderr).toMatch(/^berth run: --restart always and --rm conflict/);
+    expect(b.berth(["run", "--restart", "sometimes", "busybox", "true"]).stderr).toMatch(/^berth run: invalid restart policy "sometimes": use no, always/);
+    expect(b.leftovers()).toEqual([]);
+  });
+
   it("answers mistakes in one line naming the object and the fix", () => {
     const noImage = b.berth(["run", "--rm", "nosuchimage"]);
     expect(noImage.status).not.toBe(0);
