@@ -8,7 +8,7 @@
 import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { FileLock, bootId, writeFileAtomic } from "../store/index.ts";
 import { nftApply, nftList } from "./nft/exec.ts";
-import { applyChains, chainExists, removeChains } from "./nft/netlink-chains.ts";
+import { chainExists, putNetworkChains, removeChains } from "./nft/netlink-chains.ts";
 import { NftNetlinkWriter } from "./nft/netlink-writer.ts";
 import { type NetworkChains, renderChainsScript, renderRemovalScript } from "./nft/network-chains.ts";
 import { NftScriptWriter, renderElementChanges } from "./nft/script-writer.ts";
@@ -16,7 +16,7 @@ import { type NftElement, renderElement } from "./nft/values.ts";
 import { ElementOwnership, type ElementWriter, type OwnedState } from "./ownership.ts";
 import { type NetworkPolicy, policyChains, policyElements, policyNames, policyObjects } from "./policy.ts";
 import { type PublishRequest, portState } from "./portmap.ts";
-import { TABLE, declarationsOf, ensureSkeleton, firewallDir, markSkeletonApplied, pendingSkeleton, renderSkeleton, withSkeleton } from "./skeleton.ts";
+import { TABLE, declarationsOf, ensureSkeleton, firewallDir, markSkeletonApplied, renderSkeleton } from "./skeleton.ts";
 import { recordedMasquerades, renderMasquerade, restampMasquerades } from "./masquerade.ts";
 
 export interface FirewallContext {
@@ -43,11 +43,11 @@ interface ScriptRecord {
 }
 
 /**
- * Apply a network-level script (its chains) unless this very script was applied in this boot.
- * With `viaNetlink`, that is how it goes once the skeleton is in place (the script then only
- * serves as the record, for the no-op check and repair). The caller holds the firewall lock.
+ * Put a network-level script (its chains) in place with `put` unless this very script was
+ * applied in this boot; the script is the record (the no-op check, repair). The caller holds
+ * the firewall lock.
  */
-export function ensureScript(stateDir: string, network: string, name: string, script: string, apply: (s: string) => void, viaNetlink?: () => void): boolean {
+export function ensureScript(stateDir: string, network: string, name: string, script: string, put: () => void): boolean {
   const file = `${firewallDir(stateDir)}/scripts/${name}.json`;
   const boot = bootId();
   try {
@@ -56,14 +56,7 @@ export function ensureScript(stateDir: string, network: string, name: string, sc
   } catch {
     // Not applied yet.
   }
-  if (viaNetlink !== undefined && pendingSkeleton(stateDir) === "") {
-    viaNetlink();
-  } else {
-    // The table's skeleton goes in with the first network of this boot: one transaction.
-    const full = withSkeleton(stateDir, script);
-    apply(full.script);
-    if (full.skeleton) markSkeletonApplied(stateDir);
-  }
+  put();
   writeFileAtomic(file, `${JSON.stringify({ name, network, script, bootId: boot })}\n`, { mode: 0o600, mkdirMode: 0o700, durable: false });
   return true;
 }
@@ -73,9 +66,7 @@ export function ensureScript(stateDir: string, network: string, name: string, sc
  * default, as script text when the context injects `apply`. The caller holds the firewall lock.
  */
 export function ensureNetworkChains(ctx: FirewallContext, name: string, chains: NetworkChains): boolean {
-  const script = renderChainsScript(chains);
-  if (ctx.apply !== undefined) return ensureScript(ctx.stateDir, chains.network, name, script, ctx.apply);
-  return ensureScript(ctx.stateDir, chains.network, name, script, nftApply, () => applyChains(chains));
+  return ensureScript(ctx.stateDir, chains.network, name, renderChainsScript(chains), () => putNetworkChains(ctx.stateDir, chains, ctx.apply));
 }
 
 /** Publish a container's ports (replacing what the same owner published before). */

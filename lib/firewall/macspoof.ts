@@ -6,7 +6,7 @@
  */
 import { applyOwned, ensureScript, type FirewallContext } from "./firewall.ts";
 import type { OwnedState } from "./ownership.ts";
-import { TABLE } from "./skeleton.ts";
+import { TABLE, applyWithSkeleton } from "./skeleton.ts";
 
 export function renderMacSpoofTable(): string {
   return [
@@ -24,7 +24,8 @@ export function renderMacSpoofTable(): string {
 /** Only `mac` may leave the container through bridge port `port`. */
 export function protectMac(owner: string, info: Record<string, string>, port: string, mac: string, ctx: FirewallContext): OwnedState {
   return applyOwned(owner, ctx, (apply) => {
-    ensureScript(ctx.stateDir, "", "macspoof", renderMacSpoofTable(), apply);
+    const script = renderMacSpoofTable();
+    ensureScript(ctx.stateDir, "", "macspoof", script, () => applyWithSkeleton(ctx.stateDir, script, apply));
     return {
       info,
       ports: [],

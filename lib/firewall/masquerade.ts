@@ -12,11 +12,10 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { cidrNetwork, formatCidr, formatIp, parseCidr } from "../ip/index.ts";
 import type { NftRuleSpec } from "../netlink/index.ts";
 import { FileLock, bootId, writeFileAtomic } from "../store/index.ts";
-import { nftApply } from "./nft/exec.ts";
-import { applyChains, chainExists, chainsPresent, removeChains } from "./nft/netlink-chains.ts";
+import { chainExists, chainsPresent, putNetworkChains, removeChains } from "./nft/netlink-chains.ts";
 import { type NetworkChains, renderChainsScript, renderRemovalScript } from "./nft/network-chains.ts";
 import type { NftElement } from "./nft/values.ts";
-import { TABLE, firewallDir, markSkeletonApplied, pendingSkeleton, withSkeleton } from "./skeleton.ts";
+import { TABLE, firewallDir } from "./skeleton.ts";
 
 /** A plain, serialisable request: masquerade what leaves `subnets` of `network`. */
 export interface MasqueradeRequest {
@@ -97,14 +96,7 @@ export function ensureMasquerade(given: MasqueradeRequest, stateDir: string, app
   const before = recorded();
   if (covers(before)) return false;
   const merged: MasqueradeRequest = { network: req.network, subnets: [...new Set([...(before?.subnets ?? []), ...req.subnets])].sort() };
-  if (apply === undefined && pendingSkeleton(stateDir) === "") {
-    applyChains(masqueradeChains(merged));
-  } else {
-    // The table's skeleton goes in with the first network of this boot: one transaction.
-    const { script, skeleton } = withSkeleton(stateDir, renderMasquerade(merged));
-    (apply ?? nftApply)(script);
-    if (skeleton) markSkeletonApplied(stateDir);
-  }
+  putNetworkChains(stateDir, masqueradeChains(merged), apply);
   if (before === undefined || !sameRequest(before, merged)) writeFileAtomic(file, `${JSON.stringify({ ...merged, bootId: boot })}\n`, { mode: 0o600, mkdirMode: 0o700, durable: false });
   return true;
 }

@@ -109,6 +109,13 @@ export function withSkeleton(stateDir: string, script: string): { script: string
   return { script: renderSkeleton(declarationsOf(script)) + script, skeleton: true };
 }
 
+/** Apply `script` as one nft transaction, preceded by the skeleton when this boot lacks it (then recorded). */
+export function applyWithSkeleton(stateDir: string, script: string, apply: (script: string) => void): void {
+  const full = withSkeleton(stateDir, script);
+  apply(full.script);
+  if (full.skeleton) markSkeletonApplied(stateDir);
+}
+
 /** The declarations of a script's leading `table inet berth { … }` block. */
 export function declarationsOf(script: string): string[] {
   const head = `table inet ${TABLE} {\n`;

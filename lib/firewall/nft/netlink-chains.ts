@@ -4,9 +4,10 @@
  * process. The table and its skeleton must exist (they go in through `nft -f` once per boot).
  */
 import { sameExpressions, ruleExpressions, withSharedNftHandle, type NftChange, type NftChainRef } from "../../netlink/index.ts";
-import { TABLE } from "../skeleton.ts";
+import { TABLE, applyWithSkeleton, pendingSkeleton } from "../skeleton.ts";
+import { nftApply } from "./exec.ts";
 import { elementChanges } from "./netlink-writer.ts";
-import type { NetworkChains } from "./network-chains.ts";
+import { type NetworkChains, renderChainsScript } from "./network-chains.ts";
 
 const chainRef = (name: string): NftChainRef => ({ family: "inet", table: TABLE, name });
 
@@ -33,6 +34,15 @@ export function removalChanges(c: Pick<NetworkChains, "sets" | "chains" | "dispa
 /** Put the network's sets, chains, rules and dispatch elements in place: one transaction. */
 export function applyChains(c: NetworkChains): void {
   withSharedNftHandle((h) => h.transact(chainsChanges(c), { ignoreExisting: true }));
+}
+
+/**
+ * Put a network's chains in place, one transaction: over nfnetlink once this boot's skeleton is
+ * there; otherwise, or to an injected `apply` (tests), as an nft script carrying the skeleton.
+ */
+export function putNetworkChains(stateDir: string, c: NetworkChains, apply?: (script: string) => void): void {
+  if (apply === undefined && pendingSkeleton(stateDir) === "") applyChains(c);
+  else applyWithSkeleton(stateDir, renderChainsScript(c), apply ?? nftApply);
 }
 
 /** Remove them, one transaction; what is already gone (a flushed ruleset) is skipped. */
